@@ -64,6 +64,8 @@ export const Member = Type.Object({
   role: RoomRole,
   joinedAt: Timestamp,
   lastReadSeq: Seq,
+  /** Connected on any replica right now. */
+  online: Type.Boolean(),
 });
 export type Member = Static<typeof Member>;
 

@@ -11,7 +11,7 @@ import { ClientKey, Emoji, Message, MessageBody, Room, Seq, User, Uuid } from '.
 const strict = { additionalProperties: false } as const;
 const RequestId = Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Echoed in the ack or error' }));
 
-function clientFrame<T extends Record<string, TSchema>>(type: string, props: T, description: string) {
+function clientFrame<K extends string, T extends Record<string, TSchema>>(type: K, props: T, description: string) {
   return Type.Object({ type: Type.Literal(type), id: RequestId, ...props }, { ...strict, description });
 }
 
@@ -54,12 +54,12 @@ export const ClientFrames = {
   read: ReadFrame,
   ping: PingFrame,
 } as const;
-export const ClientFrame = Type.Union(Object.values(ClientFrames));
+export const ClientFrame = Type.Union([AuthFrame, SubscribeFrame, UnsubscribeFrame, SendFrame, EditFrame, DeleteFrame, ReactFrame, UnreactFrame, TypingFrame, ReadFrame, PingFrame]);
 export type ClientFrame = Static<typeof ClientFrame>;
 export type ClientFrameType = keyof typeof ClientFrames;
 
 // ---- server → client -------------------------------------------------------
-function serverFrame<T extends Record<string, TSchema>>(type: string, props: T, description: string) {
+function serverFrame<K extends string, T extends Record<string, TSchema>>(type: K, props: T, description: string) {
   return Type.Object({ type: Type.Literal(type), ...props }, { description });
 }
 
@@ -141,7 +141,10 @@ export const ServerFrames = {
   pong: PongFrame,
   reconnect: ReconnectFrame,
 } as const;
-export const ServerFrame = Type.Union(Object.values(ServerFrames));
+export const ServerFrame = Type.Union([
+  HelloFrame, ReadyFrame, AckFrame, ErrorFrame, SyncFrame, SubscribedFrame, MessageCreatedFrame, MessageUpdatedFrame,
+  TypingEventFrame, PresenceFrame, ReadEventFrame, MemberEventFrame, RoomEventFrame, PongFrame, ReconnectFrame,
+]);
 export type ServerFrame = Static<typeof ServerFrame>;
 export type ServerFrameType = keyof typeof ServerFrames;
 export type ServerFrameOf<T extends ServerFrameType> = Static<(typeof ServerFrames)[T]>;

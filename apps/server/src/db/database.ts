@@ -1,0 +1,149 @@
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, type LogEvent } from 'kysely';
+import pg from 'pg';
+import type { DB } from './schema.js';
+import { migrations } from './migrations/index.js';
+import { PGlitePool } from './pglite-pool.js';
+import { checkPgliteVersion, lockDataDir, markPgliteVersion } from './data-dir.js';
+import { metrics } from '../observability/metrics.js';
+
+export interface Database {
+  db: Kysely<DB>;
+  kind: 'pglite' | 'postgres';
+  /** Cheap round trip for readiness. */
+  ping(): Promise<void>;
+  migrate(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  url?: string;
+  dataDir: string;
+  poolMax: number;
+  statementTimeoutMs: number;
+}
+
+/** int8 (count(*), bigint columns) as JS numbers on both drivers; sequence numbers stay far below 2^53. */
+const INT8_OID = 20;
+const parseInt8 = (value: string) => Number(value);
+
+/** Query name for the duration histogram: verb + first table (bounded by the schema). */
+export function queryName(sqlText: string): string {
+  const verb = /^\s*(select|insert|update|delete|with|begin|commit|rollback)/i.exec(sqlText)?.[1]?.toLowerCase() ?? 'other';
+  if (verb === 'begin' || verb === 'commit' || verb === 'rollback') return verb;
+  const table = /\b(?:from|into|update)\s+"?([a-z_]+)"?/i.exec(sqlText)?.[1]?.toLowerCase() ?? 'none';
+  return `${verb}_${table}`;
+}
+
+function logQuery(event: LogEvent): void {
+  metrics.dbQueryDuration.observe({ query: queryName(event.query.sql) }, event.queryDurationMillis / 1000);
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options) : openPglite(options);
+}
+
+async function openPostgres(options: DatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30000,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: 'parley',
+    types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
+  });
+  // An idle client losing its connection (PostgreSQL restart) must not crash the process.
+  pool.on('error', () => {});
+  metrics.dbPoolMax.set(options.poolMax);
+  const sampleMetrics = setInterval(() => {
+    metrics.dbPoolConnections.set({ state: 'total' }, pool.totalCount);
+    metrics.dbPoolConnections.set({ state: 'idle' }, pool.idleCount);
+    metrics.dbPoolConnections.set({ state: 'waiting' }, pool.waitingCount);
+  }, 1000);
+  sampleMetrics.unref();
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: logQuery });
+  return {
+    db,
+    kind: 'postgres',
+    ping: async () => {
+      await pool.query('SELECT 1');
+    },
+    migrate: () => runMigrations(db),
+    close: async () => {
+      clearInterval(sampleMetrics);
+      await db.destroy();
+    },
+  };
+}
+
+async function openPglite(options: DatabaseOptions): Promise<Database> {
+  const release = lockDataDir(options.dataDir);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const version = pgliteVersion();
+    const pgDir = join(options.dataDir, 'pglite');
+    checkPgliteVersion(pgDir, version);
+    const pglite = await PGlite.create(pgDir, { parsers: { [INT8_OID]: parseInt8 } });
+    markPgliteVersion(pgDir, version);
+    const pool = new PGlitePool(pglite);
+    metrics.dbPoolMax.set(1);
+    const sampleMetrics = setInterval(() => {
+      metrics.dbPoolConnections.set({ state: 'total' }, 1);
+      metrics.dbPoolConnections.set({ state: 'idle' }, pool.busy ? 0 : 1);
+      metrics.dbPoolConnections.set({ state: 'waiting' }, pool.waiting);
+    }, 1000);
+    sampleMetrics.unref();
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as never }), log: logQuery });
+    return {
+      db,
+      kind: 'pglite',
+      ping: async () => {
+        await pglite.query('SELECT 1');
+      },
+      migrate: () => runMigrations(db),
+      close: async () => {
+        clearInterval(sampleMetrics);
+        await db.destroy();
+        release();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The installed PGlite version (its package.json is not exported, so find it beside the entry point). */
+export function pgliteVersion(): string {
+  const require = createRequire(import.meta.url);
+  let dir = dirname(require.resolve('@electric-sql/pglite'));
+  for (let i = 0; i < 4; i++) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version: string };
+      if (pkg.name === '@electric-sql/pglite') return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  throw new Error('cannot determine the PGlite version');
+}
+
+/**
+ * Applies pending migrations. Kysely's migrator holds a PostgreSQL advisory lock
+ * (pg_advisory_xact_lock) for the whole run, so two pods starting `migrate` at once
+ * serialise instead of racing.
+ */
+async function runMigrations(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'parley_migrations',
+    migrationLockTableName: 'parley_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

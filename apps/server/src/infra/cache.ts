@@ -1,0 +1,108 @@
+import type { Redis } from 'ioredis';
+import { metrics } from '../observability/metrics.js';
+
+/**
+ * Key-value cache for hot reads. Every write path that changes a cached fact deletes its key
+ * (explicit invalidation). With Redis the cache is shared by all replicas, so an invalidation
+ * on one replica is seen by every other at once; a Redis error reads as a miss (the database
+ * answers), never as a stale hit.
+ */
+export interface Cache {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  del(...keys: string[]): Promise<void>;
+  /** Atomically takes a value (single-use tickets). */
+  take(key: string): Promise<string | null>;
+  incr(key: string): Promise<number>;
+}
+
+export class MemoryCache implements Cache {
+  private readonly entries = new Map<string, { value: string; expires: number }>();
+  /** Counters (generation numbers) are never evicted: losing one could resurrect stale entries. */
+  private readonly counters = new Map<string, number>();
+  constructor(private readonly maxEntries = 100_000) {}
+
+  async get(key: string): Promise<string | null> {
+    const counter = this.counters.get(key);
+    if (counter !== undefined) return String(counter);
+    const entry = this.entries.get(key);
+    if (!entry) return null;
+    if (entry.expires <= Date.now()) {
+      this.entries.delete(key);
+      return null;
+    }
+    return entry.value;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (this.entries.size >= this.maxEntries) {
+      // Evict the oldest insertion (Map keeps insertion order).
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.delete(key);
+    this.entries.set(key, { value, expires: Date.now() + ttlMs });
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    for (const key of keys) this.entries.delete(key);
+  }
+
+  async take(key: string): Promise<string | null> {
+    const value = await this.get(key);
+    this.entries.delete(key);
+    return value;
+  }
+
+  async incr(key: string): Promise<number> {
+    const current = (this.counters.get(key) ?? 0) + 1;
+    this.counters.set(key, current);
+    return current;
+  }
+}
+
+export class RedisCache implements Cache {
+  constructor(private readonly redis: Redis, private readonly prefix = 'parley:') {}
+
+  async get(key: string): Promise<string | null> {
+    try {
+      return await this.redis.get(this.prefix + key);
+    } catch {
+      return null;
+    }
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    try {
+      await this.redis.set(this.prefix + key, value, 'PX', ttlMs);
+    } catch {
+      /* a failed fill only costs a later miss */
+    }
+  }
+
+  /** Invalidation must not be lost silently: errors propagate to the write path. */
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length) await this.redis.del(...keys.map((k) => this.prefix + k));
+  }
+
+  async take(key: string): Promise<string | null> {
+    return this.redis.getdel(this.prefix + key);
+  }
+
+  async incr(key: string): Promise<number> {
+    return this.redis.incr(this.prefix + key);
+  }
+}
+
+/** Read-through helper that counts hits and misses per named cache. */
+export async function cached<T>(cache: Cache, name: string, key: string, ttlMs: number, load: () => Promise<T>): Promise<T> {
+  const hit = await cache.get(key);
+  if (hit !== null) {
+    metrics.cacheRequests.inc({ cache: name, result: 'hit' });
+    return JSON.parse(hit) as T;
+  }
+  metrics.cacheRequests.inc({ cache: name, result: 'miss' });
+  const value = await load();
+  await cache.set(key, JSON.stringify(value ?? null), ttlMs);
+  return value;
+}

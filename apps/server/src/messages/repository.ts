@@ -1,0 +1,137 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DB, MessagesTable } from '../db/schema.js';
+
+export type MessageRow = Selectable<MessagesTable>;
+
+export class ArchivedRoomError extends Error {}
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
+
+export class MessagesRepository {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  byId(roomId: string, id: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).where('id', '=', id).executeTakeFirst();
+  }
+
+  byClientKey(roomId: string, authorId: string, clientKey: string): Promise<MessageRow | undefined> {
+    return this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).where('author_id', '=', authorId).where('client_key', '=', clientKey).executeTakeFirst();
+  }
+
+  /**
+   * Commits a message with the room's next sequence number. The UPDATE of rooms.last_seq
+   * takes the room row's lock until commit, so sequence numbers are gapless and committed in
+   * order. A plain message is one statement (one round trip); a reply or one with attachments
+   * also updates the parent / claims the uploads in the same transaction.
+   * Returns undefined when the idempotency key was used already (the caller loads the original).
+   */
+  async insert(msg: { id: string; roomId: string; authorId: string; body: string; clientKey: string; parentId: string | null; attachmentIds: string[] }): Promise<MessageRow | undefined> {
+    try {
+      if (!msg.parentId && msg.attachmentIds.length === 0) {
+        const row = await sql<MessageRow>`
+          WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${msg.roomId} AND archived_at IS NULL RETURNING last_seq)
+          INSERT INTO messages (id, room_id, seq, version_seq, author_id, body, parent_id, client_key)
+          SELECT ${msg.id}, ${msg.roomId}, s.last_seq, s.last_seq, ${msg.authorId}, ${msg.body}, NULL, ${msg.clientKey} FROM s
+          RETURNING *`.execute(this.db);
+        if (!row.rows[0]) throw new ArchivedRoomError();
+        return row.rows[0];
+      }
+      return await this.db.transaction().execute(async (tx) => {
+        const seq = await this.nextSeq(tx, msg.roomId);
+        const row = await tx
+          .insertInto('messages')
+          .values({ id: msg.id, room_id: msg.roomId, seq, version_seq: seq, author_id: msg.authorId, body: msg.body, parent_id: msg.parentId, client_key: msg.clientKey })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        if (msg.parentId) {
+          // The parent's new reply count is part of this event (same seq): resuming clients see it.
+          await tx.updateTable('messages').set((eb) => ({ reply_count: eb('reply_count', '+', 1), version_seq: seq })).where('id', '=', msg.parentId).execute();
+        }
+        if (msg.attachmentIds.length) {
+          const claimed = await tx
+            .updateTable('uploads')
+            .set({ message_id: msg.id })
+            .where('id', 'in', msg.attachmentIds)
+            .where('room_id', '=', msg.roomId)
+            .where('uploader_id', '=', msg.authorId)
+            .where('message_id', 'is', null)
+            .returning('id')
+            .execute();
+          if (claimed.length !== msg.attachmentIds.length) throw new AttachmentError();
+        }
+        return row;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async nextSeq(tx: Transaction<DB>, roomId: string): Promise<number> {
+    const row = await tx
+      .updateTable('rooms')
+      .set((eb) => ({ last_seq: eb('last_seq', '+', 1) }))
+      .where('id', '=', roomId)
+      .where('archived_at', 'is', null)
+      .returning('last_seq')
+      .executeTakeFirst();
+    if (!row) throw new ArchivedRoomError();
+    return Number(row.last_seq);
+  }
+
+  /** Applies a change to a message as a new room event (next seq); undefined when the message is gone. */
+  async change(roomId: string, id: string, apply: (tx: Transaction<DB>, seq: number) => Promise<boolean>): Promise<MessageRow | undefined> {
+    return this.db
+      .transaction()
+      .execute(async (tx) => {
+        const seq = await this.nextSeq(tx, roomId);
+        if (!(await apply(tx, seq))) throw new NothingChanged();
+        return tx.updateTable('messages').set({ version_seq: seq }).where('id', '=', id).where('room_id', '=', roomId).returningAll().executeTakeFirst();
+      })
+      .catch((err) => {
+        if (err instanceof NothingChanged) return undefined;
+        throw err;
+      });
+  }
+
+  /** Keyset page on seq; always returned oldest first, with one extra row to tell if more exist. */
+  async page(roomId: string, opts: { before?: number; after?: number; limit: number; parentId?: string }): Promise<{ rows: MessageRow[]; moreBefore: boolean; moreAfter: boolean }> {
+    let q = this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId);
+    q = opts.parentId ? q.where('parent_id', '=', opts.parentId) : q.where('parent_id', 'is', null);
+    if (opts.after !== undefined) {
+      const rows = await q.where('seq', '>', opts.after).orderBy('seq', 'asc').limit(opts.limit + 1).execute();
+      const moreAfter = rows.length > opts.limit;
+      return { rows: rows.slice(0, opts.limit), moreBefore: true, moreAfter };
+    }
+    if (opts.before !== undefined) q = q.where('seq', '<', opts.before);
+    const rows = await q.orderBy('seq', 'desc').limit(opts.limit + 1).execute();
+    const moreBefore = rows.length > opts.limit;
+    return { rows: rows.slice(0, opts.limit).reverse(), moreBefore, moreAfter: opts.before !== undefined };
+  }
+
+  /** Messages created or changed after `since` (version_seq > since) up to `upTo`, oldest change first. */
+  changes(roomId: string, since: number, upTo: number, limit: number): Promise<MessageRow[]> {
+    return this.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('room_id', '=', roomId)
+      .where('version_seq', '>', since)
+      .where('version_seq', '<=', upTo)
+      .orderBy('version_seq', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
+  reactions(messageIds: string[]) {
+    if (messageIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('message_reactions').select(['message_id', 'user_id', 'emoji', 'created_at']).where('message_id', 'in', messageIds).orderBy('created_at').execute();
+  }
+
+  attachments(messageIds: string[]) {
+    if (messageIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('uploads').selectAll().where('message_id', 'in', messageIds).orderBy('created_at').execute();
+  }
+}
+
+export class AttachmentError extends Error {}
+class NothingChanged extends Error {}

@@ -1,0 +1,410 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES, PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type ServerFrame, type User } from '@parley/protocol';
+import type { Modules } from '../modules.js';
+import { ACCESS_COOKIE } from '../http/auth.js';
+import { toAppError } from '../http/errors.js';
+import { AppError } from '../http/problem.js';
+import { metrics } from '../observability/metrics.js';
+import { decodeEvent, roomChannel, userChannel } from './events.js';
+import { parseClientFrame } from './validate.js';
+
+const AUTH_TIMEOUT_MS = 10_000;
+const MAX_INVALID_FRAMES = 20;
+const TYPING_MIN_INTERVAL_MS = 1000;
+
+interface RoomState {
+  /** While the initial sync is being sent, live events wait here so they arrive after it. */
+  pending: string[] | null;
+}
+
+class Connection {
+  readonly id = randomUUID();
+  user: User | null = null;
+  sessionId: string | null = null;
+  readonly rooms = new Map<string, RoomState>();
+  alive = true;
+  invalidFrames = 0;
+  closed = false;
+  readonly lastTyping = new Map<string, number>();
+
+  constructor(readonly ws: WebSocket, private readonly maxBuffered: number, private readonly onSlow: (c: Connection) => void) {}
+
+  /** Writes a pre-serialised frame; a peer that stopped reading is disconnected, not buffered without bound. */
+  sendRaw(json: string): boolean {
+    if (this.closed) return false;
+    if (this.ws.bufferedAmount > this.maxBuffered) {
+      this.onSlow(this);
+      return false;
+    }
+    this.ws.send(json);
+    return true;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.sendRaw(JSON.stringify(frame))) metrics.wsFramesOut.inc({ type: frame.type });
+  }
+
+  close(code: number, reason = ''): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.ws.close(code, reason);
+    } catch {
+      /* socket already gone */
+    }
+    // A peer that never answers the close handshake is cut off.
+    setTimeout(() => this.ws.terminate(), 2000).unref();
+  }
+}
+
+/**
+ * The WebSocket gateway: authenticates connections, validates every frame against the
+ * protocol schemas, maps frames to the same services the REST routes use, and fans bus
+ * events out to local connections. One bus subscription per room/user with local interest.
+ */
+export class Gateway {
+  private readonly connections = new Set<Connection>();
+  private readonly roomMembers = new Map<string, Set<Connection>>();
+  private readonly userConnections = new Map<string, Set<Connection>>();
+  private readonly roomHandlers = new Map<string, (payload: string) => void>();
+  private readonly userHandlers = new Map<string, (payload: string) => void>();
+  private heartbeat?: NodeJS.Timeout;
+  private presenceTimer?: NodeJS.Timeout;
+  draining = false;
+
+  constructor(private readonly m: Modules) {
+    const { config } = m.infra;
+    this.heartbeat = setInterval(() => this.beat(), config.wsHeartbeatMs);
+    this.heartbeat.unref();
+    this.presenceTimer = setInterval(() => void m.infra.presence.refresh(this.userConnections.keys()), 30_000);
+    this.presenceTimer.unref();
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Origin allow-list for the upgrade; browsers always send Origin, other clients may omit it. */
+  checkOrigin(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    if (origin && !this.m.infra.config.allowedOrigins.includes(origin)) throw new AppError('forbidden', `WebSocket connections from ${origin} are not allowed`);
+  }
+
+  async accept(ws: WebSocket, request: FastifyRequest): Promise<void> {
+    const conn = new Connection(ws, this.m.infra.config.wsMaxBufferedBytes, (c) => this.slowConsumer(c));
+    if (this.draining) {
+      ws.close(CLOSE_CODES.serviceRestart, JSON.stringify({ retryAfterMs: 1000 }));
+      return;
+    }
+    this.connections.add(conn);
+    metrics.wsOpened.inc();
+    metrics.wsConnections.set(this.connections.size);
+    const log = request.log.child({ connectionId: conn.id });
+
+    ws.on('pong', () => (conn.alive = true));
+    ws.on('message', (data, isBinary) => {
+      if (isBinary) {
+        metrics.wsFramesRejected.inc({ reason: 'binary' });
+        this.reject(conn, undefined, 'bad-request', 'Binary frames are not supported; send JSON text');
+        return;
+      }
+      void this.onFrame(conn, data.toString()).catch((err) => log.error({ err }, 'frame handling failed'));
+    });
+    ws.on('close', (code) => this.onClose(conn, code));
+    ws.on('error', (err) => log.debug({ err: err.message }, 'websocket error'));
+
+    // Cookie authentication at the upgrade; otherwise the client must send an auth frame in time.
+    const cookie = request.cookies?.[ACCESS_COOKIE];
+    let authenticated = false;
+    if (cookie) {
+      try {
+        const auth = await this.m.auth.authenticate(cookie, 'cookie');
+        await this.bindUser(conn, auth.userId, auth.sessionId);
+        authenticated = true;
+      } catch {
+        /* expired cookie: the client may still authenticate with a ticket */
+      }
+    }
+    conn.send({ type: 'hello', v: PROTOCOL_VERSION, connectionId: conn.id, heartbeatMs: this.m.infra.config.wsHeartbeatMs, authenticated });
+    if (authenticated && conn.user) conn.send({ type: 'ready', user: conn.user });
+    else setTimeout(() => !conn.user && !conn.closed && conn.close(CLOSE_CODES.unauthorized, 'authentication timeout'), AUTH_TIMEOUT_MS).unref();
+  }
+
+  private async bindUser(conn: Connection, userId: string, sessionId: string): Promise<void> {
+    conn.user = await this.m.users.profile(userId);
+    conn.sessionId = sessionId;
+    let set = this.userConnections.get(userId);
+    if (!set) {
+      set = new Set();
+      this.userConnections.set(userId, set);
+      const handler = (payload: string) => this.onUserEvent(userId, payload);
+      this.userHandlers.set(userId, handler);
+      this.m.infra.bus.subscribe(userChannel(userId), handler);
+    }
+    set.add(conn);
+    if (await this.m.infra.presence.connected(userId)) void this.announcePresence(userId, 'online');
+  }
+
+  private async announcePresence(userId: string, status: 'online' | 'offline'): Promise<void> {
+    try {
+      const rooms = await this.m.rooms.repo.roomIdsOf(userId);
+      for (const roomId of rooms) await this.m.events.toRoom(roomId, { type: 'presence', userId, status });
+    } catch (err) {
+      this.m.infra.log.warn({ err: (err as Error).message }, 'presence announcement failed');
+    }
+  }
+
+  // ---- inbound ---------------------------------------------------------------------------
+
+  private async onFrame(conn: Connection, text: string): Promise<void> {
+    if (conn.closed) return;
+    const check = parseClientFrame(text);
+    if (!check.ok) {
+      metrics.wsFramesRejected.inc({ reason: 'invalid' });
+      this.reject(conn, check.id, 'validation', check.message);
+      if (++conn.invalidFrames > MAX_INVALID_FRAMES) conn.close(CLOSE_CODES.policyViolation, 'too many invalid frames');
+      return;
+    }
+    const frame = check.frame;
+    metrics.wsFramesIn.inc({ type: frame.type });
+    try {
+      if (!conn.user && frame.type !== 'auth' && frame.type !== 'ping') throw new AppError('unauthenticated', 'Authenticate first: send an auth frame with a ticket');
+      const result = await this.dispatch(conn, frame);
+      if (frame.id !== undefined && frame.type !== 'ping') conn.send({ type: 'ack', id: frame.id, ...(result === undefined ? {} : { result }) });
+    } catch (err) {
+      const appError = toAppError(err);
+      if (appError.status >= 500) {
+        this.m.infra.log.error({ err, frameType: frame.type }, 'websocket frame failed');
+        if (frame.type === 'message.send') metrics.messageSendFailures.inc({ reason: 'internal' });
+      }
+      this.reject(conn, frame.id, appError.code, appError.message, appError.extra.retryAfter);
+    }
+  }
+
+  private reject(conn: Connection, id: string | undefined, code: AppError['code'], message: string, retryAfterS?: number): void {
+    const status = new AppError(code).status;
+    conn.send({ type: 'error', ...(id !== undefined ? { id } : {}), code, message, status, ...(retryAfterS !== undefined ? { retryAfterMs: retryAfterS * 1000 } : {}) });
+  }
+
+  private async dispatch(conn: Connection, frame: ClientFrame): Promise<unknown> {
+    const userId = conn.user?.id as string;
+    switch (frame.type) {
+      case 'ping':
+        conn.send({ type: 'pong', ...(frame.id !== undefined ? { id: frame.id } : {}) });
+        return undefined;
+      case 'auth': {
+        if (conn.user) throw new AppError('conflict', 'Already authenticated');
+        const auth = await this.m.auth.redeemTicket(frame.ticket);
+        await this.bindUser(conn, auth.userId, auth.sessionId);
+        conn.send({ type: 'ready', user: conn.user! });
+        return undefined;
+      }
+      case 'subscribe':
+        return this.subscribe(conn, frame);
+      case 'unsubscribe':
+        for (const roomId of frame.roomIds) this.leaveRoom(conn, roomId);
+        return { roomIds: frame.roomIds };
+      case 'message.send': {
+        await this.limitSend(userId);
+        const { message } = await this.m.messages.send(userId, frame.roomId, frame);
+        return { message };
+      }
+      case 'message.edit':
+        return { message: await this.m.messages.edit(userId, frame.roomId, frame.messageId, frame.body) };
+      case 'message.delete':
+        return { message: await this.m.messages.remove(userId, frame.roomId, frame.messageId) };
+      case 'reaction.add':
+      case 'reaction.remove':
+        return { message: await this.m.messages.react(userId, frame.roomId, frame.messageId, frame.emoji, frame.type === 'reaction.add') };
+      case 'typing': {
+        await this.m.rooms.authorize(frame.roomId, userId, 'post');
+        const last = conn.lastTyping.get(frame.roomId) ?? 0;
+        if (Date.now() - last >= TYPING_MIN_INTERVAL_MS) {
+          conn.lastTyping.set(frame.roomId, Date.now());
+          await this.m.events.toRoom(frame.roomId, { type: 'typing', roomId: frame.roomId, user: conn.user! });
+        }
+        return undefined;
+      }
+      case 'read':
+        return this.m.rooms.markRead(frame.roomId, userId, frame.seq);
+    }
+  }
+
+  private async limitSend(userId: string): Promise<void> {
+    const { config, rateLimiter } = this.m.infra;
+    const decision = await rateLimiter.hit(`send:u:${userId}`, config.rateLimits.sendPer10s, 10_000);
+    if (!decision.allowed) {
+      metrics.rateLimited.inc({ scope: 'send' });
+      throw new AppError('rate-limited', 'You are sending too fast', { retryAfter: Math.max(1, Math.ceil(decision.resetMs / 1000)) });
+    }
+  }
+
+  /**
+   * Subscribes first (live events are held back), then sends what was missed since lastSeq
+   * from the database, then releases the held events: nothing falls between the two.
+   */
+  private async subscribe(conn: Connection, frame: ClientFrameOf<'subscribe'>): Promise<unknown> {
+    const userId = conn.user!.id;
+    const subscribed: { roomId: string; headSeq: number }[] = [];
+    const denied: string[] = [];
+    for (const { roomId, lastSeq } of frame.rooms) {
+      try {
+        await this.m.rooms.authorize(roomId, userId, 'read');
+      } catch {
+        denied.push(roomId);
+        continue;
+      }
+      const state: RoomState = { pending: [] };
+      this.joinRoom(conn, roomId, state);
+      try {
+        const changes = await this.m.messages.changesUnchecked(roomId, lastSeq ?? Number.MAX_SAFE_INTEGER, 500);
+        if (lastSeq !== undefined) {
+          conn.send({ type: 'sync', roomId, items: changes.items, coveredSeq: changes.coveredSeq, headSeq: changes.headSeq, hasMore: changes.hasMore });
+        }
+        subscribed.push({ roomId, headSeq: changes.headSeq });
+      } finally {
+        const held = state.pending ?? [];
+        state.pending = null;
+        for (const json of held) conn.sendRaw(json);
+      }
+    }
+    conn.send({ type: 'subscribed', rooms: subscribed });
+    if (denied.length) this.reject(conn, undefined, 'not-found', `No such room (or not a member): ${denied.join(', ')}`);
+    return { rooms: subscribed, denied };
+  }
+
+  private joinRoom(conn: Connection, roomId: string, state: RoomState): void {
+    if (conn.rooms.has(roomId)) {
+      conn.rooms.set(roomId, state);
+      return;
+    }
+    conn.rooms.set(roomId, state);
+    let set = this.roomMembers.get(roomId);
+    if (!set) {
+      set = new Set();
+      this.roomMembers.set(roomId, set);
+      const handler = (payload: string) => this.onRoomEvent(roomId, payload);
+      this.roomHandlers.set(roomId, handler);
+      this.m.infra.bus.subscribe(roomChannel(roomId), handler);
+    }
+    set.add(conn);
+    metrics.wsSubscriptions.inc();
+  }
+
+  private leaveRoom(conn: Connection, roomId: string): void {
+    if (!conn.rooms.delete(roomId)) return;
+    metrics.wsSubscriptions.dec();
+    const set = this.roomMembers.get(roomId);
+    if (!set) return;
+    set.delete(conn);
+    if (set.size === 0) {
+      this.roomMembers.delete(roomId);
+      const handler = this.roomHandlers.get(roomId);
+      this.roomHandlers.delete(roomId);
+      if (handler) this.m.infra.bus.unsubscribe(roomChannel(roomId), handler);
+    }
+  }
+
+  // ---- outbound --------------------------------------------------------------------------
+
+  private onRoomEvent(roomId: string, payload: string): void {
+    const set = this.roomMembers.get(roomId);
+    if (!set) return;
+    const event = decodeEvent(payload);
+    let sent = 0;
+    for (const conn of set) {
+      const state = conn.rooms.get(roomId);
+      if (state?.pending) state.pending.push(event.json);
+      else if (conn.sendRaw(event.json)) sent++;
+    }
+    if (sent) metrics.wsFramesOut.inc({ type: event.type }, sent);
+    if (event.type === 'message.created' && sent) metrics.wsDeliveryLatency.observe(Math.max(0, Date.now() - event.committedAt) / 1000);
+  }
+
+  private onUserEvent(userId: string, payload: string): void {
+    const set = this.userConnections.get(userId);
+    if (!set) return;
+    const event = decodeEvent(payload);
+    if (event.type === '_revoked') {
+      const { sessionId } = JSON.parse(event.json) as { sessionId: string };
+      for (const conn of [...set]) if (conn.sessionId === sessionId) conn.close(CLOSE_CODES.sessionRevoked, 'session revoked');
+      return;
+    }
+    if (event.type === 'room') {
+      const frame = JSON.parse(event.json) as { action: string; room: { id: string } };
+      // Access is gone: stop this user's local connections from receiving the room's events at once.
+      if (frame.action === 'removed') for (const conn of set) this.leaveRoom(conn, frame.room.id);
+    }
+    for (const conn of set) if (conn.sendRaw(event.json)) metrics.wsFramesOut.inc({ type: event.type });
+  }
+
+  private slowConsumer(conn: Connection): void {
+    if (conn.closed) return;
+    metrics.wsSlowConsumers.inc();
+    this.m.infra.log.warn({ connectionId: conn.id, userId: conn.user?.id, buffered: conn.ws.bufferedAmount }, 'slow consumer disconnected');
+    conn.close(CLOSE_CODES.slowConsumer, 'slow consumer: reconnect and resume');
+    // Its buffer will not drain: drop the socket now rather than after the close handshake.
+    setImmediate(() => conn.ws.terminate());
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        metrics.wsClosed.inc({ code: String(CLOSE_CODES.heartbeatTimeout) });
+        conn.closed = true;
+        conn.ws.terminate();
+        continue;
+      }
+      conn.alive = false;
+      try {
+        conn.ws.ping();
+      } catch {
+        /* closing */
+      }
+    }
+  }
+
+  private onClose(conn: Connection, code: number): void {
+    if (!this.connections.delete(conn)) return;
+    conn.closed = true;
+    metrics.wsClosed.inc({ code: String(code) });
+    metrics.wsConnections.set(this.connections.size);
+    for (const roomId of [...conn.rooms.keys()]) this.leaveRoom(conn, roomId);
+    const user = conn.user;
+    if (!user) return;
+    const set = this.userConnections.get(user.id);
+    set?.delete(conn);
+    if (set && set.size === 0) {
+      this.userConnections.delete(user.id);
+      const handler = this.userHandlers.get(user.id);
+      this.userHandlers.delete(user.id);
+      if (handler) this.m.infra.bus.unsubscribe(userChannel(user.id), handler);
+    }
+    void this.m.infra.presence.disconnected(user.id).then((offline) => {
+      if (offline && !this.draining) void this.announcePresence(user.id, 'offline');
+    });
+  }
+
+  /**
+   * Graceful shutdown: every client is told to reconnect (to another replica) after a jittered
+   * delay, then closed with 1012; resolves when all are gone or the timeout passes.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    for (const conn of this.connections) {
+      const retryAfterMs = 250 + Math.floor(Math.random() * 2000);
+      conn.send({ type: 'reconnect', retryAfterMs });
+      conn.close(CLOSE_CODES.serviceRestart, JSON.stringify({ retryAfterMs }));
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const conn of this.connections) conn.ws.terminate();
+  }
+
+  stop(): void {
+    clearInterval(this.heartbeat);
+    clearInterval(this.presenceTimer);
+  }
+}

@@ -1,0 +1,120 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config/load.js';
+import type { Infra } from './context.js';
+import { openDatabase, type Database } from './db/database.js';
+import { buildApp } from './http/app.js';
+import { LocalBus, RedisBus, type EventBus } from './infra/bus.js';
+import { MemoryCache, RedisCache } from './infra/cache.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './infra/rate-limit.js';
+import { createRedis } from './infra/redis.js';
+import { createModules } from './modules.js';
+import { ActiveUsers } from './observability/active-users.js';
+import { metrics, registry } from './observability/metrics.js';
+import { Gateway } from './realtime/gateway.js';
+import { MemoryPresence, RedisPresence } from './realtime/presence.js';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  gateway: Gateway;
+  database: Database;
+  /** http://host:port of the public listener. */
+  url: string;
+  metricsUrl: string;
+  /** Graceful shutdown (SIGTERM): not ready → drain WebSockets → finish requests → close pools. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export interface ServerOptions {
+  log: Logger;
+  /** Run migrations at start (the embedded default does; production runs `migrate` as a Job). */
+  migrate?: boolean;
+  onServerError?: (err: unknown) => void;
+}
+
+export async function startServer(config: Config, options: ServerOptions): Promise<RunningServer> {
+  const { log } = options;
+  metrics.buildInfo.set({ version: config.release, commit: config.commit, node: process.version }, 1);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: config.databasePoolMax, statementTimeoutMs: config.databaseStatementTimeoutMs });
+  let redis: Redis | undefined;
+  let subscriber: Redis | undefined;
+  try {
+    if (options.migrate ?? !config.databaseUrl) {
+      const applied = await database.migrate();
+      if (applied.length) log.info({ applied }, 'migrations applied');
+    }
+    let bus: EventBus;
+    let infra: Infra;
+    if (config.redisUrl) {
+      redis = createRedis(config.redisUrl, 'command', log);
+      subscriber = createRedis(config.redisUrl, 'subscriber', log);
+      await Promise.all([redis.connect(), subscriber.connect()]);
+      const redisBus = new RedisBus(redis, subscriber, log);
+      bus = redisBus;
+      infra = { config, log, database, bus, cache: new RedisCache(redis), rateLimiter: new RedisRateLimiter(redis, log), presence: new RedisPresence(redis, redisBus.instanceId) };
+    } else {
+      bus = new LocalBus();
+      infra = { config, log, database, bus, cache: new MemoryCache(), rateLimiter: new MemoryRateLimiter(), presence: new MemoryPresence() };
+    }
+    const modules = createModules(infra);
+    const activeUsers = new ActiveUsers();
+    const authenticate = modules.auth.authenticate.bind(modules.auth);
+    modules.auth.authenticate = async (token, via) => {
+      const result = await authenticate(token, via);
+      activeUsers.seen(result.userId);
+      return result;
+    };
+    const gateway = new Gateway(modules);
+    let draining = false;
+    const app = await buildApp({ modules, gateway, redis, isDraining: () => draining, onServerError: options.onServerError });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address() as AddressInfo;
+    const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
+
+    const metricsServer = await startMetricsServer(config, activeUsers);
+    const metricsAddress = metricsServer.address() as AddressInfo;
+    const metricsUrl = `http://127.0.0.1:${metricsAddress.port}`;
+    log.info({ url, metricsUrl, database: database.kind, redis: Boolean(redis) }, 'listening');
+
+    let shuttingDown: Promise<void> | undefined;
+    const shutdown = (reason = 'shutdown') =>
+      (shuttingDown ??= (async () => {
+        log.info({ reason, connections: gateway.size }, 'draining');
+        draining = true;
+        metrics.draining.set(1);
+        await gateway.drain(Math.max(1000, Math.floor(config.shutdownGraceMs / 2)));
+        await app.close(); // stops listening, finishes in-flight requests
+        gateway.stop();
+        await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        await bus.close();
+        await Promise.allSettled([redis?.quit(), subscriber?.quit()]);
+        await database.close();
+        log.info('shutdown complete');
+      })());
+    return { app, gateway, database, url, metricsUrl, shutdown };
+  } catch (err) {
+    redis?.disconnect();
+    subscriber?.disconnect();
+    await database.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function startMetricsServer(config: Config, activeUsers: ActiveUsers): Promise<Server> {
+  const server = createHttpServer(async (req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    activeUsers.collect();
+    const body = await registry.metrics();
+    res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.metricsPort, config.metricsHost, () => resolve(server));
+  });
+}
