@@ -3,7 +3,6 @@ import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { DataDirError } from './db/data-dir.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './observability/logger.js';
-import { startServer } from './server.js';
 
 /*
  * parley-server [serve|migrate]
@@ -42,8 +41,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
 
+  // Tracing must patch http/pg/ioredis before they are loaded: set it up, then load the server.
   const observability = await import('./observability/setup.js');
   const hooks = await observability.setupObservability(config, log);
+  const { startServer } = await import('./server.js');
   const server = await startServer(config, { log, onServerError: hooks.captureError });
 
   let signals = 0;

@@ -52,9 +52,10 @@ export async function startServer(config: Config, options: ServerOptions): Promi
       redis = createRedis(config.redisUrl, 'command', log);
       subscriber = createRedis(config.redisUrl, 'subscriber', log);
       await Promise.all([redis.connect(), subscriber.connect()]);
-      const redisBus = new RedisBus(redis, subscriber, log);
+      const prefix = config.redisKeyPrefix;
+      const redisBus = new RedisBus(redis, subscriber, log, prefix);
       bus = redisBus;
-      infra = { config, log, database, bus, cache: new RedisCache(redis), rateLimiter: new RedisRateLimiter(redis, log), presence: new RedisPresence(redis, redisBus.instanceId) };
+      infra = { config, log, database, bus, cache: new RedisCache(redis, prefix), rateLimiter: new RedisRateLimiter(redis, log, prefix), presence: new RedisPresence(redis, redisBus.instanceId, prefix) };
     } else {
       bus = new LocalBus();
       infra = { config, log, database, bus, cache: new MemoryCache(), rateLimiter: new MemoryRateLimiter(), presence: new MemoryPresence() };

@@ -15,6 +15,7 @@ export interface Config {
   databasePoolMax: number;
   databaseStatementTimeoutMs: number;
   redisUrl?: string;
+  redisKeyPrefix: string;
   publicOrigin: string;
   allowedOrigins: string[];
   tokenSecret?: string;
@@ -130,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolMax: values.DATABASE_POOL_MAX as number,
     databaseStatementTimeoutMs: values.DATABASE_STATEMENT_TIMEOUT_MS as number,
     redisUrl: values.REDIS_URL as string | undefined,
+    redisKeyPrefix: values.REDIS_KEY_PREFIX as string,
     publicOrigin,
     allowedOrigins,
     tokenSecret,

@@ -29,6 +29,7 @@ export const CONFIG_VARS = {
   DATABASE_POOL_MAX: { kind: 'int', default: '10', min: 1, max: 200, description: 'Maximum PostgreSQL connections per process.' },
   DATABASE_STATEMENT_TIMEOUT_MS: { kind: 'int', default: '10000', min: 100, description: 'Per-statement timeout; a slower query fails instead of holding a connection.' },
   REDIS_URL: { kind: 'url', secret: true, description: 'Redis for cross-replica fan-out, presence, cache and rate limits. Unset: in-process (single replica only).' },
+  REDIS_KEY_PREFIX: { kind: 'string', default: 'parley:', description: 'Prefix of every Redis key and pub/sub channel, so several Parley installations (or test runs) can share one Redis.' },
   PUBLIC_ORIGIN: { kind: 'url', requiredInProduction: true, default: 'http://localhost:3000', description: 'The origin users open in the browser (scheme://host[:port]). Allowed for CORS-free cookie auth and WebSocket Origin checks.' },
   ALLOWED_ORIGINS: { kind: 'list', default: '', description: 'Extra allowed origins, comma-separated (e.g. a separately hosted web app).' },
   TOKEN_SECRET: { kind: 'string', secret: true, requiredInProduction: true, description: 'Key (≥ 32 characters) that signs access tokens. Embedded default: generated once and kept in `DATA_DIR/secret.key`. Rotate by setting a new value (all sessions must refresh).' },

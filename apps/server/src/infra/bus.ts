@@ -78,12 +78,13 @@ export class RedisBus extends LocalBus {
     private readonly pub: Redis,
     private readonly sub: Redis,
     private readonly log: Logger,
+    private readonly prefix: string,
   ) {
     super();
     sub.on('message', (channel: string, message: string) => {
       const bar = message.indexOf('|');
       if (bar < 0 || message.slice(0, bar) === this.instanceId) return;
-      this.deliver(channel, message.slice(bar + 1));
+      this.deliver(channel.slice(this.prefix.length), message.slice(bar + 1));
     });
   }
 
@@ -91,18 +92,18 @@ export class RedisBus extends LocalBus {
     this.deliver(channel, payload);
     const end = metrics.redisPublishDuration.startTimer();
     try {
-      await this.pub.publish(channel, `${this.instanceId}|${payload}`);
+      await this.pub.publish(this.prefix + channel, `${this.instanceId}|${payload}`);
     } finally {
       end();
     }
   }
 
   protected override onFirstSubscriber(channel: string): void {
-    this.sub.subscribe(channel).catch((err: Error) => this.log.warn({ channel, err: err.message }, 'redis subscribe failed'));
+    this.sub.subscribe(this.prefix + channel).catch((err: Error) => this.log.warn({ channel, err: err.message }, 'redis subscribe failed'));
   }
 
   protected override onLastSubscriberGone(channel: string): void {
-    this.sub.unsubscribe(channel).catch((err: Error) => this.log.warn({ channel, err: err.message }, 'redis unsubscribe failed'));
+    this.sub.unsubscribe(this.prefix + channel).catch((err: Error) => this.log.warn({ channel, err: err.message }, 'redis unsubscribe failed'));
   }
 
   override async close(): Promise<void> {

@@ -62,7 +62,7 @@ export class MemoryCache implements Cache {
 }
 
 export class RedisCache implements Cache {
-  constructor(private readonly redis: Redis, private readonly prefix = 'parley:') {}
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
 
   async get(key: string): Promise<string | null> {
     try {

@@ -46,11 +46,11 @@ return {count, redis.call('PTTL', KEYS[1])}
 
 export class RedisRateLimiter implements RateLimiter {
   private lastWarn = 0;
-  constructor(private readonly redis: Redis, private readonly log: Logger) {}
+  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly prefix: string) {}
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     try {
-      const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, `parley:rl:${key}`, windowMs)) as [number, number];
+      const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, `${this.prefix}rl:${key}`, windowMs)) as [number, number];
       return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: ttl > 0 ? ttl : windowMs };
     } catch (err) {
       if (Date.now() - this.lastWarn > 10_000) {

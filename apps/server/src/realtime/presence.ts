@@ -39,7 +39,7 @@ export class MemoryPresence implements Presence {
 }
 
 /**
- * Redis presence: `parley:presence:<user>` is a sorted set of replica ids scored by expiry time.
+ * Redis presence: `<prefix>presence:<user>` is a sorted set of replica ids scored by expiry time.
  * Each replica keeps its entries alive; a replica that dies stops refreshing and its entries
  * expire after PRESENCE_TTL_MS, so a crashed pod does not leave users online forever.
  */
@@ -48,10 +48,10 @@ const PRESENCE_TTL_MS = 90_000;
 export class RedisPresence implements Presence {
   private readonly local = new MemoryPresence();
 
-  constructor(private readonly redis: Redis, private readonly instanceId: string) {}
+  constructor(private readonly redis: Redis, private readonly instanceId: string, private readonly prefix: string) {}
 
   private key(userId: string): string {
-    return `parley:presence:${userId}`;
+    return `${this.prefix}presence:${userId}`;
   }
 
   async connected(userId: string): Promise<boolean> {
