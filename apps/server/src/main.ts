@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { DataDirError } from './db/data-dir.js';
-import { openDatabase } from './db/database.js';
 import { createLogger } from './observability/logger.js';
 
 /*
@@ -27,6 +26,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, { release: config.release });
 
   if (command === 'migrate') {
+    const { openDatabase } = await import('./db/database.js');
     const database = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, poolMax: 2, statementTimeoutMs: 600_000 });
     try {
       const applied = await database.migrate();
