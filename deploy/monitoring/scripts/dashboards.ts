@@ -373,6 +373,14 @@ function runtime(): Dashboard {
         { w: 24, h: 5, panel: table('Node.js versions', 'nodejs_version_info of every instance.', [{ expr: `nodejs_version_info{${S}}`, instant: true, format: 'table' }]) },
       ],
     },
+    {
+      // Kubernetes only (cAdvisor and kube-state-metrics); empty under Docker Compose.
+      title: 'Kubernetes containers',
+      panels: [
+        { w: 12, h: 8, panel: ts('Memory vs. limit', 'Working set of each server container relative to its memory limit (alert at 90 %).', 'percentunit', [{ expr: `max by (pod) (container_memory_working_set_bytes{namespace=~"$namespace", container="server"}) / max by (pod) (kube_pod_container_resource_limits{namespace=~"$namespace", container="server", resource="memory"})`, legend: '{{pod}}' }], { min: 0 }) },
+        { w: 12, h: 8, panel: ts('CPU vs. request', 'CPU used by each server container relative to its CPU request (no CPU limit is set).', 'percentunit', [{ expr: `sum by (pod) (rate(container_cpu_usage_seconds_total{namespace=~"$namespace", container="server"}[$__rate_interval])) / sum by (pod) (kube_pod_container_resource_requests{namespace=~"$namespace", container="server", resource="cpu"})`, legend: '{{pod}}' }], { min: 0 }) },
+      ],
+    },
   ]).build();
 }
 
