@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { skipWithout } from '../support/tools.ts';
 import { componentCombinations, listComponents, listOverlays, objectId, renderAll } from './lib/render.ts';
 import { schemaSource, validateObject } from './lib/validate.ts';
+import { isAcceptedNewerField, isModelsPackageKind, NEWER_THAN_MODELS, typeCheckObjects } from './lib/tscheck.ts';
 
 const skip = skipWithout('kubectl');
 const renderings = skip ? [] : await renderAll();
@@ -48,5 +49,24 @@ describe.skipIf(skip)('schema validation', () => {
     const errors: string[] = [];
     for (const o of r.objects) errors.push(...(await validateObject(o)));
     expect(errors).toEqual([]);
+  });
+});
+
+describe.skipIf(skip)('CRDs validated with @kubernetes-models packages', () => {
+  test('no unknown fields at any depth (their TypeScript interfaces, excess-property check)', () => {
+    const distinct = new Map<string, (typeof renderings)[number]['objects'][number]>();
+    for (const r of renderings) for (const o of r.objects) if (isModelsPackageKind(o)) distinct.set(JSON.stringify(o), o);
+    expect(distinct.size).toBeGreaterThan(0);
+    const used = new Set<number>();
+    const errors: string[] = [];
+    for (const [id, errs] of typeCheckObjects([...distinct.values()])) {
+      for (const e of errs) {
+        const i = isAcceptedNewerField(id, e);
+        if (i === -1) errors.push(`${id}: ${e}`);
+        else used.add(i);
+      }
+    }
+    expect(errors).toEqual([]);
+    NEWER_THAN_MODELS.forEach((n, i) => expect(used.has(i), `stale NEWER_THAN_MODELS entry: ${n.kind}.${n.property}`).toBe(true));
   });
 });

@@ -7,6 +7,7 @@ import { skipWithout } from '../support/tools.ts';
 import { type K8sObject, renderAll } from './lib/render.ts';
 import { checkKeyReferences, checkNetworkPolicies, checkPodSecurity, checkServiceReferences, checkWorkloads, checkIngress, checkDigests } from './lib/policy.ts';
 import { validateObject } from './lib/validate.ts';
+import { typeCheckObjects } from './lib/tscheck.ts';
 
 const skip = skipWithout('kubectl');
 const renderings = skip ? [] : await renderAll();
@@ -82,6 +83,17 @@ describe.skipIf(skip)('schema validator rejects', () => {
     const errs = (await validateObject(c)).join('\n');
     expect(errs).toMatch(/Certificate\/parley\/parley-tls: \/spec\/dnsNames: must be array/);
     expect(errs).toMatch(/spec\.secretname: unknown field/);
+  });
+
+  test('a deep unknown field in a models-package CRD (TypeScript check): Certificate privateKey.algoritm, VPA containerPolicies[].controledResources', () => {
+    const c = find(prod, 'Certificate', 'parley-tls');
+    c.spec.privateKey.algoritm = 'RSA';
+    const v = find(prod, 'VerticalPodAutoscaler', 'parley-server');
+    v.spec.resourcePolicy.containerPolicies[0].controledResources = ['cpu'];
+    const res = typeCheckObjects([c, v]);
+    expect(res.get('Certificate/parley/parley-tls')?.join('\n')).toMatch(/'"algoritm"' does not exist in type/);
+    expect(res.get('VerticalPodAutoscaler/parley/parley-server')?.join('\n')).toMatch(/'"controledResources"' does not exist in type/);
+    expect(typeCheckObjects([find(prod, 'Certificate', 'parley-tls')]).size).toBe(0);
   });
 
   test('an object of a kind nobody has a schema for', async () => {
