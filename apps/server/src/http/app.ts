@@ -48,6 +48,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   app.decorateRequest('auth', null);
+  // The API speaks JSON (and multipart for uploads) only: text/plain bodies get 415, not a confusing 400.
+  app.removeContentTypeParser('text/plain');
   installErrorHandling(app, deps.onServerError ?? (() => {}));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

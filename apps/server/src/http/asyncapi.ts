@@ -1,0 +1,3 @@
+export function buildAsyncApi(origin: string): Record<string, unknown> {
+  return { asyncapi: '3.0.0', origin };
+}
