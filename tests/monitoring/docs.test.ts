@@ -34,6 +34,19 @@ describe('docs/operations/monitoring.md', () => {
     }
   });
 
+  it('labels compose logs like Kubernetes logs, so the same queries work in both', () => {
+    const labelsOf = (file: string) => new Set([...readFileSync(join(repoRoot, file), 'utf8').matchAll(/target_label\s*=\s*"(\w+)"/g)].map((m) => m[1]));
+    const k8s = labelsOf('deploy/k8s/components/logging/config.alloy');
+    const compose = labelsOf('deploy/monitoring/logging/config.alloy');
+    for (const l of ['namespace', 'pod', 'container', 'app']) {
+      expect(k8s, l).toContain(l);
+      expect(compose, l).toContain(l);
+    }
+    for (const f of ['deploy/k8s/components/logging/config.alloy', 'deploy/monitoring/logging/config.alloy']) {
+      expect(readFileSync(join(repoRoot, f), 'utf8')).toMatch(/stage\.labels \{\s*values = \{ level = "" \}/);
+    }
+  });
+
   it('explains why Alloy + Loki was picked', () => {
     expect(doc).toMatch(/Why this choice/);
     expect(doc).toMatch(/Promtail/);

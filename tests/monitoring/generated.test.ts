@@ -18,6 +18,7 @@ describe('generated monitoring files', () => {
       'deploy/monitoring/dashboards/parley-nodejs-runtime.json',
       'deploy/monitoring/dashboards/parley-overview.json',
       'deploy/monitoring/dashboards/parley-realtime.json',
+      'deploy/monitoring/logging/loki.yaml',
     ]);
   });
 

@@ -3,6 +3,7 @@
  *   deploy/monitoring/dashboards/*.json                         <- scripts/dashboards.ts
  *   deploy/k8s/components/monitoring/prometheusrule.yaml        <- deploy/monitoring/rules/*.yaml
  *   deploy/k8s/components/monitoring/grafana-dashboards.yaml    <- the dashboards above
+ *   deploy/monitoring/logging/loki.yaml                         <- deploy/k8s/components/logging/loki-config.yaml
  *
  * Usage: npm run monitoring:generate          (write the files)
  *        npx tsx deploy/monitoring/scripts/generate.ts --check   (exit 1 when a file is stale)
@@ -69,6 +70,9 @@ export function renderAll(): Map<string, string> {
   }
   out.set(relative(repoRoot, join(componentDir, 'prometheusrule.yaml')), prometheusRule());
   out.set(relative(repoRoot, join(componentDir, 'grafana-dashboards.yaml')), dashboardConfigMaps(dashboards));
+  // Compose runs the same Loki configuration as Kubernetes (same storage paths and retention).
+  const loki = readFileSync(join(repoRoot, 'deploy/k8s/components/logging/loki-config.yaml'), 'utf8');
+  out.set('deploy/monitoring/logging/loki.yaml', HEADER + '# Source: deploy/k8s/components/logging/loki-config.yaml (mount at /etc/loki/loki.yaml)\n' + loki);
   return out;
 }
 
