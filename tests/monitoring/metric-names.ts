@@ -83,7 +83,7 @@ export function rules(): Rule[] {
 export const alertRules = (): Rule[] => rules().filter((r) => r.alert);
 export const recordingRuleNames = (): Set<string> => new Set(rules().flatMap((r) => (r.record ? [r.record] : [])));
 
-type Panel = { id?: number; type: string; title?: string; gridPos?: { x: number; y: number; w: number; h: number }; targets?: Array<{ expr?: string; refId?: string; datasource?: unknown }>; panels?: Panel[] };
+type Panel = { id?: number; type: string; title?: string; datasource?: unknown; gridPos?: { x: number; y: number; w: number; h: number }; targets?: Array<{ expr?: string; refId?: string; datasource?: unknown }>; panels?: Panel[] };
 export type DashboardJson = { uid: string; title: string; panels: Panel[]; templating?: { list?: Array<{ name: string; type: string; query?: unknown; definition?: string }> } };
 
 /** Generated dashboards: file name -> parsed JSON. */
