@@ -12,7 +12,7 @@ import { skipWithout } from '../support/tools.ts';
 import { combinationKustomization, componentsDir, kustomize, objectId, renderAll, repoRoot, scratchDir, type K8sObject } from './lib/render.ts';
 import {
   EXTERNAL_SECRETS, checkDigests, checkIngress, checkKeyReferences, checkNamespace, checkNetworkPolicies,
-  checkPodSecurity, checkServiceReferences, checkWorkloads, definedSecretKeys, docsText, podSpecOf, workloads, WAIVERS, withoutWaived,
+  checkPodSecurity, checkSecretsAndRbac, checkServiceReferences, checkWorkloads, definedSecretKeys, docsText, podSpecOf, workloads, WAIVERS, withoutWaived,
 } from './lib/policy.ts';
 import { writeFileSync, rmSync } from 'node:fs';
 
@@ -29,6 +29,7 @@ const violationsOf = (r: (typeof renderings)[number]) => [
   ...checkServiceReferences(r.objects),
   ...checkKeyReferences(r.objects),
   ...checkIngress(r.objects),
+  ...checkSecretsAndRbac(r.objects),
   ...(r.components.includes('network-policies') ? checkNetworkPolicies(r.objects) : []),
 ];
 
@@ -109,6 +110,34 @@ describe.skipIf(skip)('workload specifics', () => {
     expect(c.image).toBe(server.spec.template.spec.containers[0].image);
     expect(job.metadata.annotations!['argocd.argoproj.io/hook']).toBe('PreSync');
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  test('pre-rollout stage (plain-kubectl upgrades): the Job, its ServiceAccount and every ConfigMap it reads, nothing else', () => {
+    for (const r of overlays) {
+      const stage = r.objects.filter((o) => o.metadata.labels?.['parley.dev/apply-stage'] === 'pre-rollout');
+      const job = stage.find((o) => o.kind === 'Job');
+      expect(job, r.name).toBeDefined();
+      expect(stage.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === job!.spec.template.spec.serviceAccountName)).toBe(true);
+      for (const ef of job!.spec.template.spec.containers[0].envFrom) {
+        expect(stage.some((o) => o.kind === 'ConfigMap' && o.metadata.name === ef.configMapRef.name), `${r.name}: ${ef.configMapRef.name} in the stage`).toBe(true);
+      }
+      expect(stage.filter((o) => !['Job', 'ServiceAccount', 'ConfigMap'].includes(o.kind)).map(objectId), r.name).toEqual([]);
+    }
+  });
+
+  test('network policies: server only from the ingress controller (http) and Prometheus (metrics); egress only to the data services', () => {
+    const objs = byName('overlay:production');
+    const np = one(objs, 'NetworkPolicy', 'parley-server')!;
+    const ingress = np.spec.ingress.map((r: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[]; ports: { port: string }[] }) => `${r.from[0]!.namespaceSelector?.matchLabels['kubernetes.io/metadata.name']}:${r.ports.map((p) => p.port).join(',')}`);
+    expect(ingress.sort()).toEqual(['ingress-nginx:http', 'monitoring:metrics']);
+    const egress = np.spec.egress.map((r: { to: { podSelector: { matchLabels: Record<string, string> } }[]; ports: { port: number }[] }) => `${r.to[0]!.podSelector.matchLabels['parley.dev/role']}:${r.ports[0]!.port}`);
+    expect(egress.sort()).toEqual(['cache:6379', 'database:5432']);
+    const web = one(objs, 'NetworkPolicy', 'parley-web')!;
+    expect(web.spec.egress).toEqual([]);
+    expect(web.spec.ingress).toHaveLength(1);
+    // the data services' pods carry the role labels the policies select
+    expect(one(objs, 'Cluster', 'parley-db')!.spec.inheritedMetadata.labels['parley.dev/role']).toBe('database');
+    expect(one(objs, 'StatefulSet', 'parley-redis')!.spec.template.metadata.labels['parley.dev/role']).toBe('cache');
   });
 
   test('server: ports http 3000 and metrics 9464, serve by default, preStop uses the sleep handler (no shell)', () => {

@@ -432,3 +432,23 @@ export function withoutWaived(violations: string[], used?: Set<number>): string[
     return false;
   });
 }
+
+/** No Secret values in the manifests; RBAC only where a pod needs the API, never wildcards or Secrets access. */
+export function checkSecretsAndRbac(objs: K8sObject[]): string[] {
+  const v: string[] = [];
+  for (const o of objs) {
+    if (o.kind === 'Secret' && (Object.keys(o.data ?? {}).length || Object.keys(o.stringData ?? {}).length)) v.push(`${objectId(o)}: Secret values in the manifests (use External Secrets / Sealed Secrets / kubectl)`);
+    if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding') v.push(`${objectId(o)}: cluster-wide RBAC is not allowed in the app's manifests`);
+    if (o.kind === 'Role') {
+      for (const r of o.rules ?? []) {
+        if ((r.verbs ?? []).includes('*') || (r.resources ?? []).includes('*') || (r.apiGroups ?? []).includes('*')) v.push(`${objectId(o)}: wildcard rule`);
+        if ((r.resources ?? []).includes('secrets')) v.push(`${objectId(o)}: grants access to Secrets`);
+      }
+      const bound = objs.filter((b) => b.kind === 'RoleBinding' && b.roleRef?.name === o.metadata.name);
+      const sas = bound.flatMap((b) => (b.subjects ?? []).filter((s: Any) => s.kind === 'ServiceAccount').map((s: Any) => s.name));
+      const used = workloads(objs).some((w) => sas.includes(podSpecOf(w)?.serviceAccountName));
+      if (!used) v.push(`${objectId(o)}: not bound to a ServiceAccount any pod uses (unneeded RBAC)`);
+    }
+  }
+  return v;
+}

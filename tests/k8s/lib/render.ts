@@ -9,7 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -52,12 +52,13 @@ const ORDER = [
 
 export function listComponents(): string[] {
   return readdirSync(componentsDir)
-    .filter((d) => existsSync(join(componentsDir, d, 'kustomization.yaml')))
+    .filter((d) => !d.startsWith('.') && existsSync(join(componentsDir, d, 'kustomization.yaml')))
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 export function listOverlays(): string[] {
-  return readdirSync(overlaysDir).filter((d) => existsSync(join(overlaysDir, d, 'kustomization.yaml'))).sort();
+  // Dot-directories are scratch copies (other suites write e.g. overlays/.release-staging).
+  return readdirSync(overlaysDir).filter((d) => !d.startsWith('.') && existsSync(join(overlaysDir, d, 'kustomization.yaml'))).sort();
 }
 
 function rank(c: string): number {
@@ -103,11 +104,14 @@ export function componentCombinations(all = listComponents()): string[][] {
 
 function hashTree(dir: string, h = createHash('sha256')): ReturnType<typeof createHash> {
   for (const e of readdirSync(dir).sort()) {
-    if (e.startsWith('.render-')) continue;
     const p = join(dir, e);
-    const st = statSync(p);
-    if (st.isDirectory()) hashTree(p, h);
-    else h.update(relative(k8sRoot, p)).update('\0').update(readFileSync(p)).update('\0');
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) continue; // removed while we walk (scratch dirs)
+    if (st.isDirectory()) {
+      if (!e.startsWith('.')) hashTree(p, h);
+      continue;
+    }
+    h.update(relative(k8sRoot, p)).update('\0').update(readFileSync(p)).update('\0');
   }
   return h;
 }
@@ -175,16 +179,48 @@ export function renderAll(): Promise<Rendering[]> {
   return memo;
 }
 
+const CACHE_PREFIX = 'parley-k8s-render-';
+
+function readCache(file: string): Rendering[] | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Rendering[];
+  } catch {
+    return undefined;
+  }
+}
+
 async function renderAllUncached(): Promise<Rendering[]> {
-  const key = hashTree(k8sRoot).update(process.env.PATH ?? '').digest('hex').slice(0, 16);
-  const cacheFile = join(tmpdir(), `parley-k8s-render-${key}.json`);
-  if (existsSync(cacheFile)) {
+  // Key: the manifests, this file (the combination logic) and PATH (the kubectl used).
+  const key = hashTree(k8sRoot).update(readFileSync(new URL(import.meta.url))).update(process.env.PATH ?? '').digest('hex').slice(0, 16);
+  const cacheFile = join(tmpdir(), `${CACHE_PREFIX}${key}.json`);
+  const lockFile = `${cacheFile}.lock`;
+  // Test files run in parallel workers: one renders, the others wait for its cache file.
+  for (let waited = 0; ; waited += 250) {
+    const cached = existsSync(cacheFile) ? readCache(cacheFile) : undefined;
+    if (cached) return cached;
     try {
-      return JSON.parse(readFileSync(cacheFile, 'utf8')) as Rendering[];
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      break;
     } catch {
-      /* re-render */
+      const age = Date.now() - (statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age > 300_000) rmSync(lockFile, { force: true }); // a crashed renderer
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
+  try {
+    const out = await renderFresh();
+    writeFileSync(`${cacheFile}.tmp-${process.pid}`, JSON.stringify(out));
+    renameSync(`${cacheFile}.tmp-${process.pid}`, cacheFile);
+    for (const f of readdirSync(tmpdir())) {
+      if (f.startsWith(CACHE_PREFIX) && f.endsWith('.json') && join(tmpdir(), f) !== cacheFile) rmSync(join(tmpdir(), f), { force: true });
+    }
+    return out;
+  } finally {
+    rmSync(lockFile, { force: true });
+  }
+}
+
+async function renderFresh(): Promise<Rendering[]> {
   const combos = componentCombinations();
   const scratch = scratchDir('combos');
   try {
@@ -204,9 +240,7 @@ async function renderAllUncached(): Promise<Rendering[]> {
         return { name: ['base', ...c].join('+'), kind: 'combination', components: c, objects: await kustomize(dir) };
       });
     });
-    const out = await pool(jobs, 4, (j) => j());
-    writeFileSync(cacheFile, JSON.stringify(out));
-    return out;
+    return await pool(jobs, 4, (j) => j());
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
