@@ -25,7 +25,7 @@ function syntheticExporter(): Promise<{ server: Server; target: string }> {
         `http_requests_total{method="GET",route="/api/v1/rooms",status="200"} ${n * 90}`,
         `http_requests_total{method="POST",route="/api/v1/rooms/:roomId/messages",status="500"} ${n * 10}`,
         '# TYPE parley_redis_connected gauge',
-        'parley_redis_connected{client="publisher"} 1',
+        'parley_redis_connected{client="command"} 1',
         'parley_redis_connected{client="subscriber"} 0',
         '# TYPE parley_db_up gauge',
         'parley_db_up 1',
