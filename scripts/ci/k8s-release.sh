@@ -57,7 +57,7 @@ ns_args() {
 }
 
 wait_job() {
-  local ns=$1 name=$2 waited=0 state
+  local ns=$1 name=$2 state deadline=$((SECONDS + MIGRATION_TIMEOUT))
   log "waiting for Job $name (timeout ${MIGRATION_TIMEOUT}s)"
   while :; do
     # shellcheck disable=SC2046 # ns_args prints zero or one word
@@ -72,14 +72,13 @@ wait_job() {
         log "Job $name complete"
         return 0 ;;
     esac
-    if [ "$waited" -ge "$MIGRATION_TIMEOUT" ]; then
+    if [ "$SECONDS" -ge "$deadline" ]; then
       log "Job $name not complete after ${MIGRATION_TIMEOUT}s"
       # shellcheck disable=SC2046
       k describe job "$name" $(ns_args "$ns") || true
       return 1
     fi
     sleep "$POLL_INTERVAL"
-    waited=$((waited + POLL_INTERVAL))
   done
 }
 
@@ -92,7 +91,7 @@ rollout_status() {
 
 # Flagger: success once the canary promoted a spec other than the one recorded by prepare.
 wait_canary() {
-  local dir=$1 ns=$2 name=$3 waited=0 before phase promoted
+  local dir=$1 ns=$2 name=$3 before phase promoted deadline=$((SECONDS + CANARY_TIMEOUT))
   before=$(awk -F '|' -v n="$name" '$1 == "Canary" && $3 == n { print $4 }' "$dir/revisions.txt")
   log "waiting for Flagger canary $name to promote (timeout ${CANARY_TIMEOUT}s)"
   while :; do
@@ -110,12 +109,11 @@ wait_canary() {
           return 0
         fi ;;
     esac
-    if [ "$waited" -ge "$CANARY_TIMEOUT" ]; then
+    if [ "$SECONDS" -ge "$deadline" ]; then
       log "canary $name not promoted after ${CANARY_TIMEOUT}s (phase: ${phase:-unknown})"
       return 1
     fi
     sleep "$POLL_INTERVAL"
-    waited=$((waited + POLL_INTERVAL))
   done
 }
 
