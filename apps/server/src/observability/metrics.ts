@@ -49,6 +49,23 @@ export const metrics = {
   draining: new client.Gauge({ name: 'parley_draining', help: '1 while the process is shutting down', registers: [registry] }),
 };
 
+/*
+ * Counters whose labels come from a small fixed set start at zero, so every series exists
+ * from the first scrape: rate() and ratio alerts (e.g. send failures / sends) then work
+ * before the first failure, and "absent" never has to stand in for "zero" (Prometheus
+ * practice: initialise known label values). Labels that depend on traffic (routes, frame
+ * types, close codes, query names, caches) appear with their first observation.
+ */
+const BOUNDED_LABELS: Array<[client.Counter<string>, Record<string, string>[]]> = [
+  [metrics.logins, [{ result: 'success' }, { result: 'failure' }]],
+  [metrics.messageSendFailures, [{ reason: 'database' }, { reason: 'internal' }]],
+  [metrics.messagesCreated, [{ room_kind: 'public' }, { room_kind: 'private' }, { room_kind: 'dm' }]],
+  [metrics.rateLimited, [{ scope: 'auth' }, { scope: 'send' }, { scope: 'upload' }]],
+  [metrics.wsFramesRejected, [{ reason: 'binary' }, { reason: 'invalid' }]],
+  [metrics.redisReconnects, [{ client: 'command' }, { client: 'subscriber' }]],
+];
+for (const [counter, labelSets] of BOUNDED_LABELS) for (const labels of labelSets) counter.inc(labels, 0);
+
 /** Time an async operation into a histogram with a fixed label. */
 export async function timed<T>(h: client.Histogram<string>, labels: Record<string, string>, fn: () => Promise<T>): Promise<T> {
   const end = h.startTimer(labels);

@@ -55,7 +55,7 @@ export async function driveTraffic(baseUrl: string): Promise<Traffic> {
   const room = await createRoom(alice, 'public');
   expect((await bob.api.post(`/api/v1/rooms/${room.id}/join`)).status).toBe(200);
   const bobWs = await WsClient.connect(baseUrl, bob);
-  const sub = await bobWs.request({ type: 'subscribe', roomId: room.id });
+  const sub = await bobWs.request({ type: 'subscribe', rooms: [{ roomId: room.id }] });
   expect(sub.type).toBe('ack');
   await sendMessage(alice, room.id, 'hello over REST');
   await bobWs.waitFor((f) => f.type === 'message.created' && f.roomId === room.id);
