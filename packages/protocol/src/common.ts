@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { LIMITS } from './limits.js';
+import { EX, exampleAttachment, exampleMember, exampleMessage, exampleRoom, exampleUser } from './examples.js';
 
 export const Uuid = Type.String({ format: 'uuid', description: 'UUID' });
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339 timestamp (UTC)' });
@@ -22,13 +23,23 @@ export const Problem = Type.Object(
     ),
     retryAfter: Type.Optional(Type.Integer({ description: 'Seconds to wait before retrying' })),
   },
-  { description: 'RFC 9457 problem details' },
+  {
+    title: 'Problem',
+    description: 'RFC 9457 problem details (media type application/problem+json). `type` is a stable URI from the error catalogue (docs/api/errors.md); `code` is its last path segment.',
+    examples: [{ type: 'https://parley.chat/problems/not-found', title: 'Not found', status: 404, code: 'not-found', detail: 'No such room', instance: `/api/v1/rooms/${EX.roomId}` }],
+  },
 );
 export type Problem = Static<typeof Problem>;
 
-export const RoomKind = Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('dm')]);
+export const RoomKind = Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('dm')], {
+  title: 'RoomKind',
+  description: 'public: anyone may find and join; private: invitation only; dm: direct messages between users',
+});
 export type RoomKind = Static<typeof RoomKind>;
-export const RoomRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export const RoomRole = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')], {
+  title: 'RoomRole',
+  description: 'owner: everything; admin: moderate, rename, invite, remove members; member: read and post',
+});
 export type RoomRole = Static<typeof RoomRole>;
 
 export const User = Type.Object({
@@ -36,7 +47,7 @@ export const User = Type.Object({
   username: Type.String(),
   displayName: Type.String(),
   createdAt: Timestamp,
-});
+}, { title: 'User', description: 'A public user profile', examples: [exampleUser] });
 export type User = Static<typeof User>;
 
 export const Room = Type.Object({
@@ -55,8 +66,8 @@ export const Room = Type.Object({
   /** Unread messages for the caller (0 when not a member). */
   unread: Type.Integer({ minimum: 0 }),
   /** For direct messages: the other participants. */
-  peers: Type.Optional(Type.Array(User)),
-});
+  peers: Type.Optional(Type.Array(User, { description: 'For direct messages: the other participants' })),
+}, { title: 'Room', description: 'A channel or direct-message room as seen by the caller', examples: [exampleRoom] });
 export type Room = Static<typeof Room>;
 
 export const Member = Type.Object({
@@ -65,8 +76,8 @@ export const Member = Type.Object({
   joinedAt: Timestamp,
   lastReadSeq: Seq,
   /** Connected on any replica right now. */
-  online: Type.Boolean(),
-});
+  online: Type.Boolean({ description: 'Connected on any replica right now' }),
+}, { title: 'Member', description: 'A room member', examples: [exampleMember] });
 export type Member = Static<typeof Member>;
 
 export const Attachment = Type.Object({
@@ -77,14 +88,14 @@ export const Attachment = Type.Object({
   size: Type.Integer({ minimum: 0 }),
   url: Type.String({ description: 'Relative download URL (needs the same authentication)' }),
   createdAt: Timestamp,
-});
+}, { title: 'Attachment', description: 'An uploaded file; attach it to a message with attachmentIds', examples: [exampleAttachment] });
 export type Attachment = Static<typeof Attachment>;
 
 export const ReactionSummary = Type.Object({
   emoji: Type.String(),
   count: Type.Integer({ minimum: 1 }),
   userIds: Type.Array(Uuid),
-});
+}, { title: 'ReactionSummary', description: 'One emoji on a message and who reacted with it' });
 export type ReactionSummary = Static<typeof ReactionSummary>;
 
 export const Message = Type.Object({
@@ -104,7 +115,7 @@ export const Message = Type.Object({
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),
-});
+}, { title: 'Message', description: 'A message in its current state (a deleted message is a tombstone with an empty body)', examples: [exampleMessage] });
 export type Message = Static<typeof Message>;
 
 export const ClientKey = Type.String({

@@ -6,7 +6,7 @@ import type { Modules } from '../modules.js';
 import { caller } from '../http/auth.js';
 import { AppError } from '../http/problem.js';
 import { rateLimit } from '../http/rate-limit.js';
-import { bearerOrCookie, problems } from '../http/schema.js';
+import { bearerOrCookie, docs, problems } from '../http/schema.js';
 import { INLINE_TYPES } from './sniff.js';
 
 export async function uploadRoutes(app: FastifyInstance, m: Modules): Promise<void> {
@@ -17,6 +17,12 @@ export async function uploadRoutes(app: FastifyInstance, m: Modules): Promise<vo
   r.post('/api/v1/rooms/:roomId/uploads', {
     schema: {
       ...common,
+      ...docs({
+      description: 'Stores a file for a room (members only) and returns its attachment; send a message with `attachmentIds: [id]` to share it. The content type is sniffed from the bytes. Larger than `UPLOAD_MAX_BYTES` (see GET /api/v1/config): 413, nothing stored. See docs/api/uploads.md.',
+      responses: { 201: 'The stored file' },
+      rateLimit: 'upload',
+      links: { 201: { downloadFile: { operationId: 'downloadFile', parameters: { uploadId: '$response.body#/id' }, description: 'Download it' } } },
+    }),
       operationId: 'uploadFile',
       summary: 'Upload a file to a room (multipart/form-data, field `file`); attach it by sending a message with its id',
       consumes: ['multipart/form-data'],
@@ -36,6 +42,16 @@ export async function uploadRoutes(app: FastifyInstance, m: Modules): Promise<vo
   r.get('/api/v1/uploads/:uploadId', {
     schema: {
       ...common,
+      ...docs({
+      description: 'The bytes of an uploaded file (members of its room only), with its sniffed `Content-Type`. Images, PDFs and plain text are served inline, everything else as an attachment; a sandboxing Content-Security-Policy and `nosniff` are always set. Send `If-None-Match` with the ETag to revalidate (304).',
+      responses: { 200: 'The file' },
+      headers: {
+        'Content-Disposition': { description: '`inline` or `attachment` with the original filename (RFC 6266, `filename*` in UTF-8)' },
+        ETag: { description: 'SHA-256 of the content, quoted' },
+        'Cache-Control': { description: '`private, max-age=86400`' },
+      },
+      extraResponses: { 304: { description: 'Not modified: the If-None-Match ETag is current', headers: { ETag: { description: 'SHA-256 of the content, quoted' } } } },
+    }),
       operationId: 'downloadFile',
       summary: 'Download a file (members of its room only)',
       params: UploadParams,
