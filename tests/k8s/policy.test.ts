@@ -12,7 +12,7 @@ import { skipWithout } from '../support/tools.ts';
 import { combinationKustomization, componentsDir, kustomize, objectId, renderAll, repoRoot, scratchDir, type K8sObject } from './lib/render.ts';
 import {
   EXTERNAL_SECRETS, checkDigests, checkIngress, checkKeyReferences, checkNamespace, checkNetworkPolicies,
-  checkPodSecurity, checkSecretsAndRbac, checkServiceReferences, checkWorkloads, definedSecretKeys, docsText, podSpecOf, workloads, WAIVERS, withoutWaived,
+  checkObjectSizes, checkPodSecurity, checkSecretsAndRbac, checkServiceReferences, checkWorkloads, definedSecretKeys, docsText, podSpecOf, workloads, WAIVERS, withoutWaived,
 } from './lib/policy.ts';
 import { writeFileSync, rmSync } from 'node:fs';
 
@@ -30,6 +30,7 @@ const violationsOf = (r: (typeof renderings)[number]) => [
   ...checkKeyReferences(r.objects),
   ...checkIngress(r.objects),
   ...checkSecretsAndRbac(r.objects),
+  ...checkObjectSizes(r.objects),
   ...(r.components.includes('network-policies') ? checkNetworkPolicies(r.objects) : []),
 ];
 

@@ -452,3 +452,14 @@ export function checkSecretsAndRbac(objs: K8sObject[]): string[] {
   }
   return v;
 }
+
+/** Objects must fit etcd's 1.5 MiB request limit (ConfigMaps: 1 MiB of data); we apply server-side, so the 256 KiB last-applied annotation limit does not apply. */
+export function checkObjectSizes(objs: K8sObject[]): string[] {
+  const v: string[] = [];
+  for (const o of objs) {
+    const size = Buffer.byteLength(JSON.stringify(o));
+    if (o.kind === 'ConfigMap' && size > 1024 * 1024) v.push(`${objectId(o)}: ${size} bytes, over the 1 MiB ConfigMap limit`);
+    else if (size > 1.5 * 1024 * 1024) v.push(`${objectId(o)}: ${size} bytes, over etcd's request limit`);
+  }
+  return v;
+}

@@ -218,8 +218,23 @@ export function schemaSource(o: K8sObject): SchemaSource {
   return { kind: 'none', detail: `no schema for ${o.apiVersion} ${o.kind}` };
 }
 
-/** All schema errors for one object, each prefixed with the object's id. */
-export async function validateObject(o: K8sObject): Promise<string[]> {
+const memo = new Map<string, Promise<string[]>>();
+
+/**
+ * All schema errors for one object, each prefixed with the object's id. Memoised by content:
+ * the same object rendered in many combinations is validated once.
+ */
+export function validateObject(o: K8sObject): Promise<string[]> {
+  const key = JSON.stringify(o);
+  let p = memo.get(key);
+  if (!p) {
+    p = validateUncached(o);
+    memo.set(key, p);
+  }
+  return p;
+}
+
+async function validateUncached(o: K8sObject): Promise<string[]> {
   const id = objectId(o);
   if (!o || typeof o !== 'object' || !o.apiVersion || !o.kind) return [`${id}: missing apiVersion/kind`];
   const { group, version } = splitApiVersion(o.apiVersion);
