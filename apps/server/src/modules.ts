@@ -26,7 +26,7 @@ export function createModules(infra: Infra): Modules {
   const events = new EventPublisher(infra.bus, infra.log);
   const users = new UsersService(infra);
   const signer = new TokenSigner(resolveTokenSecret(infra.config.tokenSecret, infra.config.dataDir), infra.config.accessTokenTtlS);
-  const auth = new AuthService(infra, users, signer);
+  const auth = new AuthService(infra, users, signer, events);
   const rooms = new RoomsService(infra, users, events);
   const messages = new MessagesService(infra, rooms, users, events);
   const uploads = new UploadsService(infra, rooms, new DatabaseBlobStorage(infra.database.db));

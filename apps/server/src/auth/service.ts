@@ -3,6 +3,7 @@ import type { AuthResult, User } from '@parley/protocol';
 import type { Infra } from '../context.js';
 import { AppError } from '../http/problem.js';
 import { metrics } from '../observability/metrics.js';
+import type { EventPublisher } from '../realtime/events.js';
 import { presentUser } from '../users/presenter.js';
 import type { UsersService } from '../users/service.js';
 import { hashPassword, timingDummyHash, verifyPassword } from './passwords.js';
@@ -16,8 +17,6 @@ export interface Authenticated extends AccessClaims {
   via: 'cookie' | 'bearer' | 'ticket';
 }
 
-/** Published on `user:<id>` so every replica closes the WebSocket connections of a revoked session. */
-export const revokedSignal = (sessionId: string) => JSON.stringify({ type: '_revoked', sessionId });
 
 export class AuthService {
   private readonly sessions: SessionsRepository;
@@ -26,6 +25,7 @@ export class AuthService {
     private readonly infra: Infra,
     private readonly users: UsersService,
     private readonly signer: TokenSigner,
+    private readonly events: EventPublisher,
   ) {
     this.sessions = new SessionsRepository(infra.database.db);
   }
@@ -88,7 +88,7 @@ export class AuthService {
   async revokeSession(userId: string, sessionId: string): Promise<void> {
     await this.sessions.revoke(sessionId);
     await this.infra.cache.del(`session:${sessionId}`);
-    await this.infra.bus.publish(`user:${userId}`, revokedSignal(sessionId)).catch(() => metrics.fanoutPublishFailures.inc());
+    await this.announceRevoked(userId, sessionId);
   }
 
   async changePassword(auth: AccessClaims, currentPassword: string, newPassword: string): Promise<void> {
@@ -98,7 +98,12 @@ export class AuthService {
     // Every other session ends: whoever knew the old password is logged out everywhere.
     const revoked = await this.sessions.revokeAllExcept(auth.userId, auth.sessionId);
     if (revoked.length) await this.infra.cache.del(...revoked.map((id) => `session:${id}`));
-    for (const id of revoked) await this.infra.bus.publish(`user:${auth.userId}`, revokedSignal(id)).catch(() => metrics.fanoutPublishFailures.inc());
+    for (const id of revoked) await this.announceRevoked(auth.userId, id);
+  }
+
+  /** Every replica closes the WebSocket connections of a revoked session (close code 4003). */
+  private announceRevoked(userId: string, sessionId: string): Promise<void> {
+    return this.events.toUser(userId, { type: '_revoked', sessionId });
   }
 
   /** Verifies an access token and that its session is still active (revocation is immediate). */

@@ -53,6 +53,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installErrorHandling(app, deps.onServerError ?? (() => {}));
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    reply.log = request.log; // the access log ("request completed") then carries the userId requireAuth added
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

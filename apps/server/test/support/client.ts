@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import type { AuthResult, Message, Room, ServerFrame } from '@parley/protocol';
+import { contract } from './contract.js';
 
 export interface Response<T = unknown> {
   status: number;
@@ -23,6 +24,7 @@ export class Api {
       body: body === undefined ? undefined : body instanceof FormData ? body : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
+    contract().checkHttp({ method, url: this.baseUrl + path, status: res.status, headers: res.headers, text }); // OpenAPI contract (test/support/contract.ts)
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : null;
@@ -80,6 +82,7 @@ export class WsClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
+      contract().checkFrame('receive', data.toString()); // AsyncAPI contract
       const frame = JSON.parse(data.toString()) as Frame;
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => {
@@ -109,13 +112,15 @@ export class WsClient {
     await client.waitFor((f) => f.type === 'hello');
     if (user) {
       const ticket = await user.api.post<{ ticket: string }>('/api/v1/realtime/ticket');
-      client.sendRaw({ type: 'auth', ticket: ticket.body.ticket });
+      client.sendRaw({ type: 'auth', ticket: ticket.body.ticket }, true);
       await client.waitFor((f) => f.type === 'ready');
     }
     return client;
   }
 
-  sendRaw(frame: unknown): void {
+  /** `conforming`: the frame must match the AsyncAPI document (otherwise it may be a deliberate negative test). */
+  sendRaw(frame: unknown, conforming = false): void {
+    contract().checkFrame('send', frame, conforming);
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
@@ -123,7 +128,7 @@ export class WsClient {
   async request(frame: Record<string, unknown>, timeoutMs = 10_000): Promise<Frame> {
     const id = `r${++this.nextId}`;
     const reply = this.waitFor((f) => (f.type === 'ack' || f.type === 'error') && f.id === id, timeoutMs);
-    this.sendRaw({ ...frame, id });
+    this.sendRaw({ ...frame, id }, true);
     return reply;
   }
 
