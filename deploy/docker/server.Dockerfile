@@ -42,7 +42,11 @@ RUN --mount=type=cache,target=/root/.npm,sharing=locked \
  && rm -rf apps/web node_modules/@parley/web node_modules/.package-lock.json
 COPY --from=build /app/packages/protocol/dist packages/protocol/dist
 COPY --from=build /app/apps/server/dist apps/server/dist
+# Trim what Node never loads at run time from dependencies: type declarations, source maps and
+# docs (licence and notice files stay). Roughly halves node_modules (Sentry/OTel ship both).
 RUN find packages/protocol/dist apps/server/dist \( -name '*.d.ts' -o -name '*.d.ts.map' -o -name '*.tsbuildinfo' -o -name '*.test.js' -o -name '*.test.js.map' \) -delete \
+ && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \
+      -o \( -iname '*.md' ! -iname 'licen[cs]e*' ! -iname 'notice*' ! -iname '*third*party*' \) \) -delete \
  && mkdir -p /data && chown 65532:65532 /data && chmod 0700 /data
 
 # ---------------------------------------------------------------------------------------------
