@@ -69,7 +69,8 @@ class Contract {
     addFormats(this.ajv);
     this.ajv.addFormat('binary', true);
     this.ajv.addSchema(closeObjects(this.openapi) as Json, 'openapi');
-    this.ajv.addSchema(closeObjects(this.asyncapi) as Json, 'asyncapi');
+    const { id: _documentId, ...asyncapiBody } = closeObjects(this.asyncapi) as Json; // `id` would be read as a draft-04 schema id
+    this.ajv.addSchema(asyncapiBody, 'asyncapi');
     for (const [path, item] of Object.entries(this.openapi.paths as Json)) {
       for (const [method, op] of Object.entries(item as Json)) {
         if (!op?.operationId) continue;
@@ -170,6 +171,14 @@ class Contract {
    * negative test (the server must answer it with an `error`, which is checked on arrival).
    */
   checkFrame(direction: 'send' | 'receive', raw: unknown, strict = true): void {
+    try {
+      this.checkFrameUnsafe(direction, raw, strict);
+    } catch (err) {
+      this.violations.push(`checking a ${direction === 'send' ? 'sent' : 'received'} frame failed: ${(err as Error).message}`);
+    }
+  }
+
+  private checkFrameUnsafe(direction: 'send' | 'receive', raw: unknown, strict: boolean): void {
     let frame: unknown = raw;
     if (typeof raw === 'string') {
       try {
