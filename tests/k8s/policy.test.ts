@@ -102,15 +102,36 @@ describe.skipIf(skip)('overlays', () => {
 describe.skipIf(skip)('workload specifics', () => {
   const base = skip ? [] : byName('base');
 
-  test('migration Job runs the image\'s migrate command before the rollout (Argo CD PreSync)', () => {
+  test('migration Job runs the image\'s migrate command (Argo CD Sync hook)', () => {
     const job = one(base, 'Job', 'parley-migrate')!;
     const c = job.spec.template.spec.containers[0];
     expect(c.args).toEqual(['apps/server/dist/main.js', 'migrate']);
     expect(c.command).toBeUndefined();
     const server = one(base, 'Deployment', 'parley-server')!;
     expect(c.image).toBe(server.spec.template.spec.containers[0].image);
-    expect(job.metadata.annotations!['argocd.argoproj.io/hook']).toBe('PreSync');
+    expect(job.metadata.annotations!['argocd.argoproj.io/hook']).toBe('Sync');
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
+  });
+
+  test('Argo CD order: Secrets and database, then the migration, then the Deployments', () => {
+    const wave = (o: K8sObject) => Number(o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] ?? 0);
+    for (const r of overlays) {
+      const job = r.objects.find((o) => o.kind === 'Job')!;
+      const spec = podSpecOf(job);
+      const needs = r.objects.filter((o) =>
+        (o.kind === 'ConfigMap' && spec.containers[0].envFrom.some((e: { configMapRef: { name: string } }) => e.configMapRef.name === o.metadata.name)) ||
+        (o.kind === 'ServiceAccount' && o.metadata.name === spec.serviceAccountName) ||
+        (o.kind === 'Cluster') ||
+        (o.kind === 'StatefulSet' && o.spec.template.metadata.labels['parley.dev/role'] === 'database') ||
+        (o.kind === 'ExternalSecret'));
+      expect(needs.length, r.name).toBeGreaterThanOrEqual(2);
+      for (const n of needs) expect(wave(n), `${r.name}: ${objectId(n)} before the migration`).toBeLessThan(wave(job));
+      for (const d of r.objects.filter((o) => o.kind === 'Deployment')) expect(wave(d), `${r.name}: ${objectId(d)} after the migration`).toBeGreaterThan(wave(job));
+      // ExternalSecrets before the Cluster whose backup credentials they provide
+      for (const es of r.objects.filter((o) => o.kind === 'ExternalSecret')) {
+        for (const c of r.objects.filter((o) => o.kind === 'Cluster')) expect(wave(es)).toBeLessThan(wave(c));
+      }
+    }
   });
 
   test('pre-rollout stage (plain-kubectl upgrades): the Job, its ServiceAccount and every ConfigMap it reads, nothing else', () => {
