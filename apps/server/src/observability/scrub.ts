@@ -132,3 +132,35 @@ export function fingerprintEvent<E extends ScrubbableEvent>(event: E, err: unkno
   }
   return event;
 }
+
+/** Span attributes holding personal data (client and peer addresses, user details). */
+const PERSONAL_ATTRIBUTE = /^(client\.address|client\.port|http\.client_ip|network\.peer\.address|net\.peer\.ip|user\.(email|ip_address|name|username|full_name)|enduser\.(email|name))$/i;
+
+/** A span as Sentry streams it: attributes are `{ key: { value, type } }`. */
+export interface ScrubbableSpan {
+  name: string;
+  attributes?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/**
+ * Strips secrets and personal data from a span before it is sent: URLs with credentials or
+ * token query parameters (`url.full`, `url.path`, `url.query`, span names), secret-looking
+ * attributes and client addresses.
+ */
+export function scrubSpan<S extends ScrubbableSpan>(span: S): S {
+  span.name = scrubString(span.name);
+  if (span.attributes) {
+    for (const [k, attr] of Object.entries(span.attributes)) {
+      const boxed = attr && typeof attr === 'object' && 'value' in (attr as object) ? (attr as { value: unknown; type?: string }) : undefined;
+      const value = boxed ? boxed.value : attr;
+      let next: unknown = value;
+      if (SECRET_KEY.test(k) || PERSONAL_ATTRIBUTE.test(k) || PERSONAL_KEY.test(k)) next = REDACTED;
+      else if (typeof value === 'string') next = scrubString(value);
+      else if (Array.isArray(value)) next = value.map((v) => (typeof v === 'string' ? scrubString(v) : v));
+      if (next === value) continue;
+      span.attributes[k] = boxed ? { ...boxed, value: next, ...(next === REDACTED ? { type: 'string' } : {}) } : next;
+    }
+  }
+  return span;
+}

@@ -1,7 +1,7 @@
 import * as Sentry from '@sentry/node';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { classifyOptions, fingerprintEvent, scrubEvent, scrubString, scrubValue, type ScrubbableEvent } from './scrub.js';
+import { classifyOptions, fingerprintEvent, scrubEvent, scrubSpan, scrubString, scrubValue, type ScrubbableEvent, type ScrubbableSpan } from './scrub.js';
 
 /*
  * Error tracking with @sentry/node. This module is imported (by setup.ts) only when
@@ -49,12 +49,17 @@ export function startSentry(config: Config, log: Logger): ErrorTracking {
       queues: false,
       stackFrameVariables: false,
     },
+    // 5xx errors are reported once, by startServer's onServerError (captureError below, with
+    // route, request id and user id); Sentry's Fastify integration keeps tracing but does not
+    // capture errors itself (it would report each one twice).
+    integrations: [Sentry.fastifyIntegration({ shouldHandleError: () => false })],
     initialScope: { tags: { service: config.otel.serviceName, commit: config.commit } },
     beforeSend(event, hint) {
       return scrubEvent(fingerprintEvent(event as unknown as ScrubbableEvent, hint.originalException, classify)) as unknown as typeof event;
     },
-    beforeSendTransaction(event) {
-      return scrubEvent(event as unknown as ScrubbableEvent) as unknown as typeof event;
+    // Spans are streamed (traceLifecycle "stream", the default): they are scrubbed one by one.
+    beforeSendSpan(span) {
+      return scrubSpan(span as unknown as ScrubbableSpan) as unknown as typeof span;
     },
     beforeBreadcrumb(breadcrumb) {
       if (breadcrumb.message) breadcrumb.message = scrubString(breadcrumb.message);

@@ -97,6 +97,9 @@ describe('Sentry error tracking', () => {
     for (const c of cookies) secrets.push(c.split('=').slice(1).join('='));
 
     // An authenticated request that fails on the server (database gone), with secrets everywhere.
+    // (/auth/me first: the session check is then served from the cache and the request is
+    // authenticated when the password change reaches the database.)
+    expect((await new Api(server.url, reg.body.accessToken).get('/api/v1/auth/me')).status).toBe(200);
     await server.database.close();
     const failed = await api.request('POST', `/api/v1/auth/password?token=${QUERY_SECRET}`, { currentPassword: PASSWORD, newPassword: `${PASSWORD}-new` }, {
       authorization: `Bearer ${reg.body.accessToken}`,
