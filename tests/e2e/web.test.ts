@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { skipWithout } from '../support/tools';
-import { Api, CHROMIUM, CHROMIUM_ARGS, ensureBuilt, REPO, ServerProcess } from './harness';
+import { Api, CHROMIUM, CHROMIUM_ARGS, ensureBuilt, gradientPng, REPO, ServerProcess } from './harness';
 
 const PASSWORD = 'correct horse battery';
 const IMAGES = join(REPO, 'docs/images');
@@ -58,7 +58,7 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
     await page.getByRole('heading', { name, exact: true, level: 2 }).waitFor();
   }
 
-  const composer = (page: Page, room: string) => page.getByRole('textbox', { name: `Message #${room}` });
+  const composer = (page: Page, room: string) => page.getByRole("textbox", { name: new RegExp(`^Message #?${room}$`) });
   const messageByText = (page: Page, text: string) => page.locator('li.message', { has: page.locator('.body', { hasText: text }) });
   const byId = (page: Page, id: string | null) => page.locator(`li.message[data-message-id="${id}"]`);
   const ready = (page: Page) => page.locator('[data-connection="ready"]').waitFor({ state: 'attached', timeout: 30_000 });
@@ -163,15 +163,14 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
   }, 120_000);
 
   it('uploads: an image round trip with preview, and the size limit is explained', async () => {
-    // 1x1 PNG
-    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYPj/HwADAgH/eL9GtQAAAABJRU5ErkJggg==', 'base64');
-    await alice.getByLabel(/Attach files/).setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    const png = await gradientPng(240, 140);
+    await alice.getByLabel(/Attach files/).setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: png });
     await alice.getByText('Ready').waitFor();
     await composer(alice, 'general').fill('a picture');
     await composer(alice, 'general').press('Enter');
-    const img = messageByText(bob, 'a picture').getByRole('img', { name: 'dot.png' });
+    const img = messageByText(bob, 'a picture').getByRole('img', { name: 'gradient.png' });
     await img.waitFor();
-    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(1);
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBe(240);
     const src = await img.getAttribute('src');
     const res = await bob.context().request.get(src!);
     expect(res.status()).toBe(200);
@@ -181,6 +180,62 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
     await alice.getByLabel(/Attach files/).setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1024 * 1024 + 1) });
     await alice.getByText('“huge.bin” is 1.0 MB, larger than the 1.0 MB limit.').waitFor();
   }, 60_000);
+
+  it('private channels, invites, unread counts, threads, direct messages and presence', async () => {
+    await alice.getByRole('button', { name: 'Create a channel' }).first().click();
+    await alice.getByLabel('Name').fill('secret-plans');
+    await alice.getByLabel(/Private/).check();
+    await alice.getByRole('button', { name: 'Create channel' }).click();
+    await alice.getByRole('heading', { name: 'secret-plans', exact: true, level: 2 }).waitFor();
+    await alice.getByRole('button', { name: 'Invite', exact: true }).click();
+    await alice.getByLabel('Search people').fill('bob');
+    await alice.getByRole('button', { name: 'Invite Bob' }).click();
+    await alice.getByRole('button', { name: 'Bob: done' }).waitFor();
+    await alice.keyboard.press('Escape');
+
+    // Bob, still in #general, gets the room in his sidebar and an unread count.
+    await composer(alice, 'secret-plans').fill('The surprise party is on Friday');
+    await composer(alice, 'secret-plans').press('Enter');
+    const entry = bob.getByRole('button', { name: /^secret-plans, 1 unread/ });
+    await entry.waitFor({ timeout: 20_000 });
+    await entry.click();
+    await messageByText(bob, 'The surprise party is on Friday').waitFor();
+    await bob.getByRole('button', { name: /^secret-plans$/ }).waitFor();
+
+    // Thread: Bob replies, Alice sees the reply count and opens the thread.
+    const root = byId(bob, await messageByText(bob, 'The surprise party').getAttribute('data-message-id'));
+    await root.hover();
+    await root.getByRole('button', { name: 'Reply in thread' }).click();
+    const thread = bob.getByRole('complementary', { name: 'Thread' });
+    await thread.getByRole('textbox', { name: 'Reply in thread' }).fill('I will bring the cake');
+    await thread.getByRole('textbox', { name: 'Reply in thread' }).press('Enter');
+    await thread.locator('li.message .body', { hasText: 'I will bring the cake' }).waitFor();
+    await alice.getByRole('button', { name: '1 reply' }).click();
+    await alice.getByRole('complementary', { name: 'Thread' }).locator('.body', { hasText: 'I will bring the cake' }).waitFor();
+    // Replies stay out of the main timeline.
+    expect(await alice.locator('.main li.message .body', { hasText: 'I will bring the cake' }).count()).toBe(0);
+    await alice.getByRole('button', { name: 'Close thread' }).click();
+
+    // Direct message from Bob to Alice, with Alice shown online.
+    await bob.getByRole('button', { name: 'New direct message' }).click();
+    await bob.getByLabel('Search people').fill('alice');
+    await bob.getByRole('button', { name: 'Message Alice' }).click();
+    await bob.getByRole('heading', { name: 'Alice', exact: true, level: 2 }).waitFor();
+    await bob.getByRole('button', { name: /^Alice, online/ }).waitFor({ timeout: 20_000 });
+    await composer(bob, 'Alice').fill('psst');
+    await composer(bob, 'Alice').press('Enter');
+    const dm = alice.getByRole('button', { name: /^Bob, 1 unread/ });
+    await dm.waitFor({ timeout: 20_000 });
+    await dm.click();
+    await messageByText(alice, 'psst').waitFor();
+
+    // Leave the private channel (Bob), back to #general for both.
+    await bob.getByRole('button', { name: /^secret-plans/ }).click();
+    await bob.getByRole('button', { name: 'Leave' }).click();
+    await expect.poll(() => bob.getByRole('button', { name: /^secret-plans/ }).count()).toBe(0);
+    await bob.getByRole('button', { name: /^general/ }).click();
+    await alice.getByRole('button', { name: /^general/ }).click();
+  }, 120_000);
 
   it('a third user joins and scrolls back through 500 messages without gaps', async () => {
     const api = new Api(server.url);

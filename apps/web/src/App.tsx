@@ -3,6 +3,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { api, onSessionExpired } from './api/http';
 import { ApiError, errorMessage } from './api/problem';
 import { ConnectionBanner } from './components/ConnectionBanner';
+import { Icon } from './components/Icon';
 import { Login } from './components/Login';
 import { RoomView } from './components/RoomView';
 import { Sidebar, type DialogName } from './components/Sidebar';
@@ -87,7 +88,7 @@ function Chat({ client, onSignOut }: { client: ChatClient; onSignOut: () => void
         <div className="toast" role="alert">
           {notice}
           <button type="button" className="icon-button" aria-label="Dismiss" onClick={() => client.store.dispatch({ type: 'notice', text: null })}>
-            ✕
+            <Icon name="close" />
           </button>
         </div>
       )}

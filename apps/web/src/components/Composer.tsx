@@ -1,4 +1,5 @@
 import type { Attachment } from '@parley/protocol';
+import { Icon } from './Icon';
 import { useEffect, useId, useImperativeHandle, useRef, useState, type KeyboardEvent, type Ref } from 'react';
 import { errorMessage } from '../api/problem';
 import { formatBytes } from './format';
@@ -145,7 +146,7 @@ export function Composer({ draftKey, label, maxLength, uploadMaxBytes, onSend, o
                   setUploads((all) => all.filter((x) => x.id !== u.id));
                 }}
               >
-                ✕
+                <Icon name="close" size={14} />
               </button>
             </li>
           ))}
@@ -171,7 +172,7 @@ export function Composer({ draftKey, label, maxLength, uploadMaxBytes, onSend, o
               }}
             />
             <label htmlFor={`${id}-file`} className="icon-button" title="Attach files">
-              <span aria-hidden="true">📎</span>
+              <Icon name="paperclip" />
               <span className="visually-hidden">Attach files</span>
             </label>
           </>

@@ -1,4 +1,5 @@
 import type { Member, Room, User } from '@parley/protocol';
+import { Icon } from './Icon';
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { api } from '../api/http';
 import { errorMessage } from '../api/problem';
@@ -19,7 +20,7 @@ function Modal({ title, onClose, children }: { title: string; onClose: () => voi
       <header>
         <h2 id="modal-title">{title}</h2>
         <button type="button" className="icon-button" aria-label="Close" onClick={onClose}>
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       {children}
@@ -166,7 +167,7 @@ function UserPicker({ title, action, onPick, onClose, exclude }: { title: string
             <button
               type="button"
               disabled={done.has(u.id)}
-              aria-label={`${action} ${u.displayName || u.username}`}
+              aria-label={done.has(u.id) ? `${u.displayName || u.username}: done` : `${action} ${u.displayName || u.username}`}
               onClick={() =>
                 onPick(u).then(
                   () => setDone((d) => new Set(d).add(u.id)),
@@ -186,14 +187,18 @@ function UserPicker({ title, action, onPick, onClose, exclude }: { title: string
 
 function MembersDialog({ roomId, onClose }: { roomId: string; onClose: () => void }) {
   const online = useChat((s) => s.online);
+  const client = useClient();
   const [members, setMembers] = useState<Member[]>([]);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api.members(roomId).then(
-      (r) => setMembers(r.items),
+      (r) => {
+        setMembers(r.items);
+        for (const m of r.items) client.store.dispatch({ type: 'presence', userId: m.user.id, online: m.online });
+      },
       (err: unknown) => setError(errorMessage(err)),
     );
-  }, [roomId]);
+  }, [roomId, client]);
   return (
     <Modal title="Members" onClose={onClose}>
       {error && (

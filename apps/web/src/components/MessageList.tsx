@@ -1,4 +1,5 @@
 import type { Message, User } from '@parley/protocol';
+import { Icon } from './Icon';
 import { Fragment, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { PendingMessage } from '../state/store';
 import { dayKey, dayLabel, formatBytes, timeLabel } from './format';
@@ -205,7 +206,7 @@ function Attachments({ message }: { message: Pick<Message, 'attachments'> }) {
             </a>
           ) : (
             <a href={a.url} download={a.filename} rel="noopener noreferrer" className="attachment-file">
-              📎 {a.filename} <span className="muted">({formatBytes(a.size)})</span>
+              <Icon name="file" size={16} /> {a.filename} <span className="muted">({formatBytes(a.size)})</span>
             </a>
           )}
         </li>
@@ -316,11 +317,11 @@ function MessageItem(props: MessageListProps & { message: Message }) {
       {!deleted && !editing && (
         <div className="message-actions" role="toolbar" aria-label="Message actions">
           <button type="button" aria-label="Add reaction" aria-expanded={picking} onClick={() => setPicking((p) => !p)}>
-            ☺
+            <Icon name="smile" />
           </button>
           {!props.compact && props.onOpenThread && (
             <button type="button" aria-label="Reply in thread" onClick={() => props.onOpenThread!(m)}>
-              ↩
+              <Icon name="reply" />
             </button>
           )}
           {mine && (
@@ -332,12 +333,12 @@ function MessageItem(props: MessageListProps & { message: Message }) {
                 setEditing(true);
               }}
             >
-              ✎
+              <Icon name="edit" />
             </button>
           )}
           {(mine || props.canModerate) && (
             <button type="button" aria-label="Delete message" onClick={() => props.onDelete(m)}>
-              🗑
+              <Icon name="trash" />
             </button>
           )}
         </div>

@@ -1,4 +1,5 @@
 import type { Attachment, Message } from '@parley/protocol';
+import { Icon } from './Icon';
 import { LIMITS_FALLBACK } from './limits';
 import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { uploadFile } from '../api/http';
@@ -41,6 +42,7 @@ export function RoomView({ roomId, onDialog, onBack }: { roomId: string; onDialo
     const r = client.store.getState().rooms[roomId];
     setFirstUnreadAfter(r && r.unread > 0 ? (r.lastReadSeq ?? 0) : null);
     setLoadError(null);
+    void client.loadPresence(roomId);
     if (!client.store.getState().timelines[roomId]?.loaded) {
       client.loadNewest(roomId).catch((err: unknown) => setLoadError(errorMessage(err)));
     }
@@ -81,12 +83,12 @@ export function RoomView({ roomId, onDialog, onBack }: { roomId: string; onDialo
     >
       <header className="room-header">
         <button type="button" className="icon-button back" aria-label="Back to rooms" onClick={onBack}>
-          ←
+          <Icon name="back" />
         </button>
         <div className="room-heading">
           <h2 id="room-title">
             <span aria-hidden="true" className="prefix">
-              {roomPrefix(room)}
+              {room.kind === 'private' ? <Icon name="lock" size={16} /> : roomPrefix(room)}
             </span>
             {title}
           </h2>
@@ -94,7 +96,7 @@ export function RoomView({ roomId, onDialog, onBack }: { roomId: string; onDialo
         </div>
         <div className="room-actions">
           <button type="button" className="secondary" onClick={() => onDialog('members')} aria-label={`Members: ${room.memberCount}`}>
-            👥 {room.memberCount}
+            <Icon name="users" size={16} /> {room.memberCount}
           </button>
           {room.kind !== 'dm' && (
             <button type="button" className="secondary" onClick={() => onDialog('invite')}>

@@ -1,4 +1,5 @@
 import type { Room } from '@parley/protocol';
+import { Icon } from './Icon';
 import { useChat } from '../state/context';
 import { roomPrefix, roomTitle } from './format';
 
@@ -25,7 +26,7 @@ export function Sidebar({ onOpen, onDialog }: { onOpen: (roomId: string) => void
           onClick={() => onOpen(r.id)}
           aria-label={`${title}${r.unread ? `, ${r.unread} unread` : ''}${peer ? (online[peer.id] ? ', online' : ', offline') : ''}`}
         >
-          {peer ? <span className={`presence ${online[peer.id] ? 'online' : 'offline'}`} aria-hidden="true" /> : <span className="prefix" aria-hidden="true">{roomPrefix(r)}</span>}
+          {peer ? <span className={`presence ${online[peer.id] ? 'online' : 'offline'}`} aria-hidden="true" /> : <span className="prefix" aria-hidden="true">{r.kind === 'private' ? <Icon name="lock" size={14} /> : roomPrefix(r)}</span>}
           <span className="room-name">{title}</span>
           {r.unread > 0 && (
             <span className="badge" aria-hidden="true">
@@ -43,7 +44,7 @@ export function Sidebar({ onOpen, onDialog }: { onOpen: (roomId: string) => void
         <div className="sidebar-heading">
           <h2>Channels</h2>
           <button type="button" className="icon-button" aria-label="Create a channel" title="Create a channel" onClick={() => onDialog('create')}>
-            +
+            <Icon name="plus" />
           </button>
         </div>
         <ul>{channels.map(item)}</ul>
@@ -55,7 +56,7 @@ export function Sidebar({ onOpen, onDialog }: { onOpen: (roomId: string) => void
         <div className="sidebar-heading">
           <h2>Direct messages</h2>
           <button type="button" className="icon-button" aria-label="New direct message" title="New direct message" onClick={() => onDialog('direct')}>
-            +
+            <Icon name="plus" />
           </button>
         </div>
         <ul>{dms.map(item)}</ul>

@@ -1,4 +1,5 @@
 import type { Message } from '@parley/protocol';
+import { Icon } from './Icon';
 import { useEffect, useMemo, useRef } from 'react';
 import { errorMessage } from '../api/problem';
 import { useChat, useClient } from '../state/context';
@@ -31,7 +32,7 @@ export function ThreadPanel({ roomId, rootId }: { roomId: string; rootId: string
       <header className="room-header">
         <h2>Thread</h2>
         <button ref={closeRef} type="button" className="icon-button" aria-label="Close thread" onClick={close}>
-          ✕
+          <Icon name="close" />
         </button>
       </header>
       <MessageList

@@ -1,5 +1,5 @@
 import type { Attachment, Message, Room, User } from '@parley/protocol';
-import type { ClientFrame, ServerFrame } from './frames';
+import type { ClientFrame, ServerFrame } from '@parley/protocol';
 import { api, refreshSession } from '../api/http';
 import { ApiError, errorMessage, humanize } from '../api/problem';
 import type { PendingMessage, Store } from '../state/store';
@@ -359,11 +359,24 @@ export class ChatClient {
   async loadRooms(): Promise<void> {
     const { items } = await api.rooms();
     this.store.dispatch({ type: 'rooms.set', rooms: items });
+    // Who is online right now (events only report changes): direct messages show a dot.
+    for (const r of items.filter((x) => x.kind === 'dm').slice(0, 30)) void this.loadPresence(r.id);
+  }
+
+  /** Seeds presence from the member list (its `online` flag); later changes arrive as events. */
+  async loadPresence(roomId: string): Promise<void> {
+    try {
+      const { items } = await api.members(roomId);
+      for (const m of items) this.store.dispatch({ type: 'presence', userId: m.user.id, online: m.online });
+    } catch {
+      /* presence is a nicety */
+    }
   }
 
   addRoom(room: Room): void {
     this.store.dispatch({ type: 'room.upsert', room });
     if (this.isReady) this.subscribe([room.id]);
+    void this.loadPresence(room.id);
   }
 
   async leaveRoom(roomId: string): Promise<void> {

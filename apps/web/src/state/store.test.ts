@@ -47,4 +47,20 @@ describe('chat store', () => {
     expect(s.timelines[ROOM]).toMatchObject({ hasOlder: false, oldestCursor: 1 });
     expect(timelineMessages(s.timelines[ROOM]).map((m) => m.seq)).toEqual([1, 60, 61]);
   });
+
+  it('counts a new reply on its thread once, whatever order the events come in', () => {
+    const root = msg({ seq: 1 });
+    const reply = msg({ seq: 2, parentId: root.id });
+    let s = reducer(initialState, { type: 'messages.merge', roomId: ROOM, items: [root] });
+    s = reducer(s, { type: 'messages.merge', roomId: ROOM, items: [reply], live: true });
+    s = reducer(s, { type: 'messages.merge', roomId: ROOM, items: [reply], live: true });
+    expect(s.timelines[ROOM]!.byId[root.id]).toMatchObject({ replyCount: 1, versionSeq: 2 });
+    // The server's own state of the parent (same versionSeq) agrees and replaces it.
+    s = reducer(s, { type: 'messages.merge', roomId: ROOM, items: [{ ...root, replyCount: 1, versionSeq: 2 }] });
+    expect(s.timelines[ROOM]!.byId[root.id]!.replyCount).toBe(1);
+    // A parent fetched after the reply already counts it: no double count.
+    let t = reducer(initialState, { type: 'messages.merge', roomId: ROOM, items: [{ ...root, replyCount: 1, versionSeq: 2 }] });
+    t = reducer(t, { type: 'messages.merge', roomId: ROOM, items: [reply] });
+    expect(t.timelines[ROOM]!.byId[root.id]!.replyCount).toBe(1);
+  });
 });

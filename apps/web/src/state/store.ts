@@ -82,7 +82,12 @@ function emptyTimeline(): RoomTimeline {
   return { byId: {}, loaded: false, hasOlder: true, oldestCursor: null };
 }
 
-/** Newer state wins: a message replaces the stored one only when its versionSeq is not older. */
+/**
+ * Newer state wins: a message replaces the stored one only when its versionSeq is not older.
+ * A reply we have not seen before also counts on its thread's first message (the server bumps
+ * the parent's replyCount and versionSeq to the reply's seq in the same commit), so the count is
+ * right even before, or without, an update event for the parent.
+ */
 function mergeMessages(tl: RoomTimeline, items: Message[]): RoomTimeline {
   let byId = tl.byId;
   for (const m of items) {
@@ -90,6 +95,10 @@ function mergeMessages(tl: RoomTimeline, items: Message[]): RoomTimeline {
     if (cur && cur.versionSeq > m.versionSeq) continue;
     if (byId === tl.byId) byId = { ...byId };
     byId[m.id] = m;
+    if (!cur && m.parentId) {
+      const parent = byId[m.parentId];
+      if (parent && parent.versionSeq < m.seq) byId[m.parentId] = { ...parent, replyCount: parent.replyCount + 1, versionSeq: m.seq };
+    }
   }
   return byId === tl.byId ? tl : { ...tl, byId };
 }
