@@ -82,7 +82,7 @@ export class WsClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      contract().checkFrame('receive', data.toString()); // AsyncAPI contract
+      contract().checkFrame('receive', data.toString(), this); // AsyncAPI contract (test/support/contract.ts)
       const frame = JSON.parse(data.toString()) as Frame;
       this.frames.push(frame);
       this.waiters = this.waiters.filter((w) => {
@@ -112,15 +112,14 @@ export class WsClient {
     await client.waitFor((f) => f.type === 'hello');
     if (user) {
       const ticket = await user.api.post<{ ticket: string }>('/api/v1/realtime/ticket');
-      client.sendRaw({ type: 'auth', ticket: ticket.body.ticket }, true);
+      client.sendRaw({ type: 'auth', ticket: ticket.body.ticket });
       await client.waitFor((f) => f.type === 'ready');
     }
     return client;
   }
 
-  /** `conforming`: the frame must match the AsyncAPI document (otherwise it may be a deliberate negative test). */
-  sendRaw(frame: unknown, conforming = false): void {
-    contract().checkFrame('send', frame, conforming);
+  sendRaw(frame: unknown): void {
+    contract().checkFrame('send', frame, this); // AsyncAPI contract: a frame outside the spec must be answered with an error
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
@@ -128,7 +127,7 @@ export class WsClient {
   async request(frame: Record<string, unknown>, timeoutMs = 10_000): Promise<Frame> {
     const id = `r${++this.nextId}`;
     const reply = this.waitFor((f) => (f.type === 'ack' || f.type === 'error') && f.id === id, timeoutMs);
-    this.sendRaw({ ...frame, id }, true);
+    this.sendRaw({ ...frame, id });
     return reply;
   }
 

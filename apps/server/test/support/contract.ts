@@ -166,19 +166,22 @@ class Contract {
   }
 
   /**
-   * Checks one frame. Received frames and frames sent with `strict` must match a message of
-   * the AsyncAPI document; a non-conforming frame sent through WsClient.sendRaw is a deliberate
-   * negative test (the server must answer it with an `error`, which is checked on arrival).
+   * Checks one frame of a connection (`conn`: any object identifying it). Every received frame
+   * must match a server message of the AsyncAPI document. A sent frame that matches no client
+   * message is a deliberate negative test: when it has an `id`, the server must answer that id
+   * with an `error`; an `ack` for it is a violation.
    */
-  checkFrame(direction: 'send' | 'receive', raw: unknown, strict = true): void {
+  checkFrame(direction: 'send' | 'receive', raw: unknown, conn: object): void {
     try {
-      this.checkFrameUnsafe(direction, raw, strict);
+      this.checkFrameUnsafe(direction, raw, conn);
     } catch (err) {
       this.violations.push(`checking a ${direction === 'send' ? 'sent' : 'received'} frame failed: ${(err as Error).message}`);
     }
   }
 
-  private checkFrameUnsafe(direction: 'send' | 'receive', raw: unknown, strict: boolean): void {
+  private readonly negativeIds = new WeakMap<object, Set<string>>();
+
+  private checkFrameUnsafe(direction: 'send' | 'receive', raw: unknown, conn: object): void {
     let frame: unknown = raw;
     if (typeof raw === 'string') {
       try {
@@ -191,12 +194,21 @@ class Contract {
     const key = typeof type === 'string' ? (direction === 'send' ? this.clientTypes : this.serverTypes).get(type) : undefined;
     const v = key ? this.validator(`asyncapi#/${pointer('components', 'messages', key, 'payload')}`) : undefined;
     const ok = !!v && v(frame);
+    const id = frame && typeof (frame as Json).id === 'string' ? ((frame as Json).id as string) : undefined;
     if (ok) {
       this.coverage.messages[key!] = (this.coverage.messages[key!] ?? 0) + 1;
+      const pending = this.negativeIds.get(conn);
+      if (direction === 'receive' && id !== undefined && pending?.delete(id) && type === 'ack') {
+        this.violations.push(`the server acknowledged frame ${id}, which does not match the AsyncAPI document (it must answer with an error)`);
+      }
       return;
     }
-    if (direction === 'send' && !strict) {
+    if (direction === 'send') {
       this.coverage.negativeFrames++;
+      if (id !== undefined) {
+        if (!this.negativeIds.has(conn)) this.negativeIds.set(conn, new Set());
+        this.negativeIds.get(conn)!.add(id);
+      }
       return;
     }
     const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
