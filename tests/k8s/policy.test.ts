@@ -259,6 +259,13 @@ describe.skipIf(skip)('components', () => {
     const redirect = one(objs, 'HTTPRoute', 'parley-https-redirect')!;
     expect(redirect.spec.rules[0].filters[0].requestRedirect.scheme).toBe('https');
     expect(one(objs, 'Issuer', 'parley-acme')!.spec.acme.solvers[0].http01.gatewayHTTPRoute).toBeDefined();
+    // with network policies, the pods admit the Gateway's data plane instead of ingress-nginx
+    const withNp = renderings.find((r) => r.components.includes('gateway-api') && r.components.includes('network-policies'))!.objects;
+    for (const name of ['parley-server', 'parley-web']) {
+      const np = one(withNp, 'NetworkPolicy', name)!;
+      expect(np.spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'], name).toBe('gateway-system');
+    }
+    expect(JSON.stringify(withNp.filter((o) => o.kind === 'NetworkPolicy'))).not.toContain('ingress-nginx');
   });
 
   test('gitops: one Argo CD Application per overlay, each pointing at its overlay', () => {
