@@ -46,7 +46,9 @@ export async function startTracing(config: Config, log: Logger): Promise<Tracing
   if (!endpoint) throw new Error('startTracing needs OTEL_EXPORTER_OTLP_ENDPOINT');
 
   // Hook ESM imports of the instrumented CommonJS packages (must precede their first import).
-  registerLoader('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include: ['pg', 'pg-pool', 'ioredis'] } });
+  // Bare specifiers, plus resolved paths for loaders that import by file URL (e.g. test runners).
+  const include = ['pg', 'pg-pool', 'ioredis', /\/node_modules\/(pg|pg-pool|ioredis)\/[^/]+(\/[^/]+)?\.js$/];
+  registerLoader('@opentelemetry/instrumentation/hook.mjs', import.meta.url, { data: { include } });
 
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
