@@ -181,6 +181,25 @@ export function renderAll(): Promise<Rendering[]> {
 
 const CACHE_PREFIX = 'parley-k8s-render-';
 
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Whether a process exists (the lock holder); unknown owners count as alive. */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function readCache(file: string): Rendering[] | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Rendering[];
@@ -203,7 +222,7 @@ async function renderAllUncached(): Promise<Rendering[]> {
       break;
     } catch {
       const age = Date.now() - (statSync(lockFile, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-      if (age > 300_000) rmSync(lockFile, { force: true }); // a crashed renderer
+      if (age > 300_000 || !alive(Number(readFileSafe(lockFile)))) rmSync(lockFile, { force: true }); // a crashed renderer
       await new Promise((r) => setTimeout(r, 250));
     }
   }
@@ -221,6 +240,11 @@ async function renderAllUncached(): Promise<Rendering[]> {
 }
 
 async function renderFresh(): Promise<Rendering[]> {
+  // scratch directories left by killed runs
+  for (const d of readdirSync(k8sRoot)) {
+    const m = /^\.render-(\d+)-/.exec(d);
+    if (m && !alive(Number(m[1]))) rmSync(join(k8sRoot, d), { recursive: true, force: true });
+  }
   const combos = componentCombinations();
   const scratch = scratchDir('combos');
   try {
