@@ -16,6 +16,7 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
   const server = new ServerProcess();
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  const pages: Page[] = [];
   /** alert() calls seen in any page: an executed XSS payload would land here. */
   const alerts: string[] = [];
   let alice: Page;
@@ -30,6 +31,13 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
       void (d.type() === 'confirm' ? d.accept() : d.dismiss());
     });
     page.on('pageerror', (e) => console.error('[page error]', e.message));
+    // Content-Security-Policy violations (the server sends script-src 'self'): there must be none.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+    pages.push(page);
     return page;
   }
 
@@ -175,6 +183,25 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
     const res = await bob.context().request.get(src!);
     expect(res.status()).toBe(200);
     expect(Buffer.from(await res.body()).equals(png)).toBe(true);
+
+    // Drag and drop a text file onto the conversation: it becomes a download link.
+    const notes = 'meeting notes\n- ship it\n';
+    const dt = await alice.evaluateHandle((text) => {
+      const d = new DataTransfer();
+      d.items.add(new File([text], 'notes.txt', { type: 'text/plain' }));
+      return d;
+    }, notes);
+    await alice.locator('section.room').dispatchEvent('dragover', { dataTransfer: dt });
+    await alice.getByText('Drop files to attach them').waitFor();
+    await alice.locator('section.room').dispatchEvent('drop', { dataTransfer: dt });
+    await alice.getByText('Ready').waitFor();
+    await composer(alice, 'general').fill('the notes');
+    await composer(alice, 'general').press('Enter');
+    const download = messageByText(bob, 'the notes').getByRole('link', { name: /notes\.txt/ });
+    await download.waitFor();
+    expect(await download.getAttribute('download')).toBe('notes.txt');
+    const file = await bob.context().request.get((await download.getAttribute('href'))!);
+    expect(await file.text()).toBe(notes);
 
     // Over UPLOAD_MAX_BYTES (1 MiB in this server): refused before upload, with a sentence.
     await alice.getByLabel(/Attach files/).setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(1024 * 1024 + 1) });
@@ -354,4 +381,12 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
     await alice.screenshot({ path: join(IMAGES, 'browse-channels-light-desktop.png') });
     await alice.keyboard.press('Escape');
   }, 120_000);
+
+  it('ran without Content-Security-Policy violations or alerts in any page', async () => {
+    for (const page of pages) {
+      if (page.isClosed()) continue;
+      expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+    }
+    expect(alerts).toEqual([]);
+  });
 });

@@ -162,4 +162,23 @@ describe('MessageList', () => {
     setup({ messages: [msg({ seq: 1 })], hasOlder: false });
     expect(screen.getByText('This is the beginning of the conversation.')).toBeTruthy();
   });
+
+  it('jumps to the first unread message, loading older pages until it is there', async () => {
+    const pages = [[msg({ seq: 60 }), msg({ seq: 61 })], [msg({ seq: 40, body: 'first unread' }), msg({ seq: 41 })]];
+    let shown = pages[0]!;
+    const { rerender, props } = setup({ messages: shown, hasOlder: true, firstUnreadAfter: 39 });
+    const onLoadOlder = vi.fn(async () => {
+      shown = [...pages[1]!, ...shown];
+      rerender(<MessageList {...props} onLoadOlder={onLoadOlder} messages={shown} hasOlder={false} />);
+    });
+    rerender(<MessageList {...props} onLoadOlder={onLoadOlder} />);
+    // The first unread message is not loaded yet, so no divider is drawn in the wrong place.
+    expect(screen.queryByRole('separator', { name: 'New messages' })).toBeNull();
+    await act(async () => {
+      fireEvent.click(screen.getByRole('button', { name: 'Jump to first unread' }));
+    });
+    expect(onLoadOlder).toHaveBeenCalledTimes(1);
+    const divider = screen.getByRole('separator', { name: 'New messages' });
+    expect(divider.nextElementSibling?.textContent).toContain('first unread');
+  });
 });

@@ -37,12 +37,18 @@ type Row =
   | { kind: 'message'; key: string; message: Message }
   | { kind: 'pending'; key: string; pending: PendingMessage };
 
-export function buildRows(messages: Message[], pending: PendingMessage[], firstUnreadAfter: number | null, now = new Date()): Row[] {
+/**
+ * The rows of the list: day separators, the "New messages" divider (only where the first unread
+ * message really is: after a read message, or at the very start of history) and messages, then
+ * the pending ones. Each message id and each clientKey appears once.
+ */
+export function buildRows(messages: Message[], pending: PendingMessage[], firstUnreadAfter: number | null, hasOlder = false, now = new Date()): Row[] {
   const rows: Row[] = [];
   let lastDay = '';
   let unreadPlaced = false;
   const seen = new Set<string>();
   const confirmedKeys = new Set<string>();
+  let prevSeq: number | null = null;
   for (const m of messages) {
     if (seen.has(m.id)) continue; // never twice
     seen.add(m.id);
@@ -53,9 +59,10 @@ export function buildRows(messages: Message[], pending: PendingMessage[], firstU
       lastDay = day;
     }
     if (!unreadPlaced && firstUnreadAfter !== null && m.seq > firstUnreadAfter) {
-      rows.push({ kind: 'unread', key: 'unread' });
+      if (prevSeq !== null ? prevSeq <= firstUnreadAfter : !hasOlder) rows.push({ kind: 'unread', key: 'unread' });
       unreadPlaced = true;
     }
+    prevSeq = m.seq;
     rows.push({ kind: 'message', key: m.id, message: m });
   }
   for (const p of pending) {
@@ -77,7 +84,10 @@ export function MessageList(props: MessageListProps) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const atBottom = useRef(true);
   const anchor = useRef<{ firstId: string | undefined; height: number; top: number } | null>(null);
-  const rows = buildRows(messages, pending, firstUnreadAfter);
+  const rows = buildRows(messages, pending, firstUnreadAfter, hasOlder);
+  const [jumped, setJumped] = useState(false);
+  const hasOlderRef = useRef(hasOlder);
+  hasOlderRef.current = hasOlder;
   const firstId = messages[0]?.id;
   const lastKey = rows[rows.length - 1]?.key;
 
@@ -122,6 +132,7 @@ export function MessageList(props: MessageListProps) {
   };
 
   const jumpToUnread = async () => {
+    setJumped(true);
     for (let i = 0; i < 40; i++) {
       const divider = scroller.current?.querySelector('[data-unread-divider]');
       if (divider) {
@@ -129,7 +140,7 @@ export function MessageList(props: MessageListProps) {
         (divider as HTMLElement).focus();
         return;
       }
-      if (!hasOlder) return;
+      if (!hasOlderRef.current) return;
       await onLoadOlder();
       await new Promise((r) => setTimeout(r, 0));
     }
@@ -137,7 +148,8 @@ export function MessageList(props: MessageListProps) {
 
   const hasUnreadDivider = rows.some((r) => r.kind === 'unread');
   const oldestLoaded = messages[0]?.seq ?? Infinity;
-  const unreadOffscreen = firstUnreadAfter !== null && (!hasUnreadDivider ? oldestLoaded > firstUnreadAfter + 1 && hasOlder : true);
+  // Offered until used: when the first unread message is not loaded yet, or to scroll back to it.
+  const unreadOffscreen = !jumped && firstUnreadAfter !== null && (hasUnreadDivider || (hasOlder && oldestLoaded > firstUnreadAfter));
 
   return (
     <div className="message-list-wrap">
