@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ERRORS, errorType, type ErrorCode } from '@parley/protocol';
 import { SERVER_VERSION } from '../config/load.js';
+import { CONFIG_VARS } from '../config/schema.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { ComponentNamer, type OperationDocs, type ResponseHeaderDoc } from './schema.js';
 
@@ -85,10 +86,10 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Temporarily unavailable (draining for a restart, or the database is unreachable): retry after `Retry-After` seconds when given',
 };
 
-const RATE_LIMITS: Record<string, { description: string; limitVar: string }> = {
-  auth: { description: 'per client IP, `RATE_LIMIT_AUTH_PER_MIN` (default 20) per minute', limitVar: 'RATE_LIMIT_AUTH_PER_MIN' },
-  send: { description: 'per user, `RATE_LIMIT_SEND_PER_10S` (default 30) per 10 seconds, shared with WebSocket sends', limitVar: 'RATE_LIMIT_SEND_PER_10S' },
-  upload: { description: 'per user, `RATE_LIMIT_UPLOAD_PER_MIN` (default 10) per minute', limitVar: 'RATE_LIMIT_UPLOAD_PER_MIN' },
+const RATE_LIMITS: Record<string, { description: string }> = {
+  auth: { description: `per client IP, RATE_LIMIT_AUTH_PER_MIN (default ${CONFIG_VARS.RATE_LIMIT_AUTH_PER_MIN.default}) requests per minute` },
+  send: { description: `per user, RATE_LIMIT_SEND_PER_10S (default ${CONFIG_VARS.RATE_LIMIT_SEND_PER_10S.default}) messages per 10 seconds, shared with WebSocket sends` },
+  upload: { description: `per user, RATE_LIMIT_UPLOAD_PER_MIN (default ${CONFIG_VARS.RATE_LIMIT_UPLOAD_PER_MIN.default}) uploads per minute` },
 };
 
 const HEADERS: Record<string, Json> = {
@@ -96,7 +97,7 @@ const HEADERS: Record<string, Json> = {
   'RateLimit-Limit': { description: 'Requests allowed in the current window', schema: { type: 'integer', minimum: 0 } },
   'RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer', minimum: 0 } },
   'RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer', minimum: 1 } },
-  'RateLimit-Policy': { description: 'The policy: `<limit>;w=<window seconds>`', schema: { type: 'string' }, example: '30;w=10' },
+  'RateLimit-Policy': { description: 'The policy: `<limit>;w=<window seconds>`', schema: { type: 'string' }, example: `${CONFIG_VARS.RATE_LIMIT_SEND_PER_10S.default};w=10` },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } },
 };
 const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });

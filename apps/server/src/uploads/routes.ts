@@ -43,7 +43,7 @@ export async function uploadRoutes(app: FastifyInstance, m: Modules): Promise<vo
     schema: {
       ...common,
       ...docs({
-      description: 'The bytes of an uploaded file (members of its room only), with its sniffed `Content-Type`. Images, PDFs and plain text are served inline, everything else as an attachment; a sandboxing Content-Security-Policy and `nosniff` are always set. Send `If-None-Match` with the ETag to revalidate (304).',
+      description: 'The bytes of an uploaded file (members of its room only), with its sniffed `Content-Type`. PNG, JPEG, GIF, WebP and AVIF images are served inline, everything else as an attachment; a sandboxing Content-Security-Policy and `nosniff` are always set. Send `If-None-Match` with the ETag to revalidate (304).',
       responses: { 200: 'The file' },
       headers: {
         'Content-Disposition': { description: '`inline` or `attachment` with the original filename (RFC 6266, `filename*` in UTF-8)' },
