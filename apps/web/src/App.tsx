@@ -2,8 +2,10 @@ import type { User } from '@parley/protocol';
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { api, onSessionExpired } from './api/http';
 import { ApiError, errorMessage } from './api/problem';
+import { clearDrafts } from './components/Composer';
 import { ConnectionBanner } from './components/ConnectionBanner';
 import { Icon } from './components/Icon';
+import { roomTitle } from './components/format';
 import { Login } from './components/Login';
 import { RoomView } from './components/RoomView';
 import { Sidebar, type DialogName } from './components/Sidebar';
@@ -66,8 +68,10 @@ function Chat({ client, onSignOut }: { client: ChatClient; onSignOut: () => void
 
   const activeRoom = active ? rooms[active] : undefined;
   useEffect(() => {
-    document.title = activeRoom ? `Parley · ${activeRoom.kind === 'public' ? '#' : ''}${activeRoom.name || 'Direct message'}` : 'Parley';
-  }, [activeRoom]);
+    const unread = Object.values(rooms).reduce((n, r) => n + r.unread, 0);
+    const where = activeRoom ? ` · ${activeRoom.kind === 'public' ? '#' : ''}${roomTitle(activeRoom, me)}` : '';
+    document.title = `${unread ? `(${unread}) ` : ''}Parley${where}`;
+  }, [activeRoom, rooms, me]);
 
   return (
     <div className={`app${active ? ' has-room' : ''}`}>
@@ -178,6 +182,7 @@ export function App({ store }: { store: Store }) {
     } catch {
       /* signed out locally anyway */
     }
+    clearDrafts();
     store.dispatch({ type: 'signedOut' });
     setPhase({ name: 'login', notice: null });
   };

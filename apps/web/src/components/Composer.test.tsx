@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Composer, draftStorageKey, type ComposerHandle, type ComposerProps } from './Composer';
+import { clearDrafts, Composer, draftStorageKey, type ComposerHandle, type ComposerProps } from './Composer';
 import { createRef } from 'react';
 import { ROOM } from '../test/fixtures';
 
@@ -86,5 +86,14 @@ describe('Composer', () => {
     expect(screen.getByText('Ready')).toBeTruthy();
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
     expect(onSend).toHaveBeenCalledWith('a.txt', [attachment]);
+  });
+
+  it('forgets all drafts on an explicit sign-out', () => {
+    const { box } = setup();
+    fireEvent.change(box, { target: { value: 'private thoughts' } });
+    localStorage.setItem('unrelated', 'kept');
+    clearDrafts();
+    expect(localStorage.getItem(draftStorageKey(ROOM))).toBeNull();
+    expect(localStorage.getItem('unrelated')).toBe('kept');
   });
 });

@@ -14,6 +14,15 @@ export function readDraft(key: string): string {
   }
 }
 
+/** Forgets every draft (explicit sign-out on a shared computer; not on session expiry). */
+export function clearDrafts(): void {
+  try {
+    for (const key of Object.keys(localStorage)) if (key.startsWith('parley.draft.')) localStorage.removeItem(key);
+  } catch {
+    /* storage disabled */
+  }
+}
+
 function writeDraft(key: string, value: string): void {
   try {
     if (value) localStorage.setItem(draftStorageKey(key), value);

@@ -342,9 +342,12 @@ export class ChatClient {
     } catch {
       /* keep what we have */
     }
-    const ids = Object.keys(this.store.getState().rooms);
-    this.subscribe(ids);
+    const { rooms, activeRoomId } = this.store.getState();
+    this.subscribe(Object.keys(rooms));
     this.flushOutbox();
+    // Presence changed while we were away: refresh it for the rooms on screen.
+    const dms = Object.values(rooms).filter((r) => r.kind === 'dm').slice(0, 30).map((r) => r.id);
+    for (const id of new Set([...dms, ...(activeRoomId ? [activeRoomId] : [])])) void this.loadPresence(id);
   }
 
   subscribe(roomIds: string[]): void {
