@@ -8,14 +8,17 @@
 //   node scripts/ci/test-shards.mjs <shard>     Vitest filters for that shard, one per line
 //   node scripts/ci/test-shards.mjs --list      every test file with its shard
 //
-// ci.yml runs `npm test -- --passWithNoTests <filters>`; locally `npm test -- tests/k8s/` is
-// the same thing.
+// ci.yml runs `npm test -- --passWithNoTests <filters>` (scripts/ci/run-shard.sh). The filters
+// are ABSOLUTE paths: Vitest matches a relative filter against each file's path relative to its
+// own project root, so `apps/` would match nothing in the `server` project (root apps/server),
+// while an absolute directory matches every file under it in every project.
 import { readdirSync } from 'node:fs';
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 /** Named shards: path prefixes (relative to the repository root, `/`-separated). */
 export const SHARDS = {
   'unit-integration': ['apps/', 'packages/'],
+  e2e: ['tests/e2e/'],
   api: ['tests/api/'],
   k8s: ['tests/k8s/', 'tests/kubernetes/'],
   monitoring: ['tests/monitoring/', 'tests/observability/'],
@@ -70,7 +73,7 @@ function main() {
     console.error(`usage: test-shards.mjs <${SHARD_NAMES.join('|')}> | --list`);
     process.exit(2);
   }
-  for (const f of filtersFor(arg, files)) console.log(f);
+  for (const f of filtersFor(arg, files)) console.log(join(root, f));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -62,6 +62,12 @@ describe('npm scripts used by the workflows', () => {
     for (const s of PENDING_SCRIPTS) expect(referenced.has(s), s).toBe(true);
   });
 
+  it('test:e2e (once defined) runs the tests/e2e shard that ci.yml runs through it', () => {
+    const cmd = pkg.scripts['test:e2e'];
+    if (cmd === undefined) expect(PENDING_SCRIPTS.has('test:e2e')).toBe(true);
+    else expect(cmd).toMatch(/e2e/);
+  });
+
   it('scripts this area added are present: sbom:server, sbom:web, test', () => {
     for (const s of ['test', 'sbom:server', 'sbom:web']) expect(scripts.has(s), s).toBe(true);
     expect(pkg.scripts['sbom:server']).toContain('--workspace apps/server');

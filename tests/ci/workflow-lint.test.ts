@@ -39,6 +39,13 @@ function taggedCopy(): string {
 const committedRun = actionlint(repoRoot, '.github/workflows/*.yml');
 const taggedDir = taggedCopy();
 const taggedRun = actionlint(taggedDir, '.github/workflows/*.yml');
+const brokenDir = join(tmp, 'broken');
+mkdirSync(join(brokenDir, '.github/workflows'), { recursive: true });
+writeFileSync(
+  join(brokenDir, '.github/workflows/broken.yml'),
+  'on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions: {}\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n',
+);
+const brokenRun = actionlint(brokenDir, '.github/workflows/*.yml');
 
 describe('actionlint', () => {
   it('finds the five workflows', () => {
@@ -64,13 +71,7 @@ describe('actionlint', () => {
   });
 
   it('actually reports problems (a broken workflow fails)', async () => {
-    const dir = join(tmp, 'broken');
-    mkdirSync(join(dir, '.github/workflows'), { recursive: true });
-    writeFileSync(
-      join(dir, '.github/workflows/broken.yml'),
-      'on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    permissions: {}\n    steps:\n      - run: echo "${{ github.event.pull_request.title }}"\n',
-    );
-    const r = await actionlint(dir, '.github/workflows/*.yml');
+    const r = await brokenRun;
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('potentially untrusted');
   });
