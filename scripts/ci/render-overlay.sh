@@ -8,8 +8,8 @@
 # `ghcr.io/acme/parley-server@sha256:...`). Every matching image in the rendered output is
 # replaced by the given digest reference with `kustomize edit set image` (when the kustomize
 # binary is installed, as on GitHub's runners), applied in a throw-away wrapper
-# kustomization next to the overlay (<overlays>/.release-<env>/, removed afterwards) so the
-# committed overlay is not modified.
+# kustomization in a temporary directory (it references the overlay by relative path), so the
+# committed overlay is not modified and nothing appears in the repository meanwhile.
 # Without the kustomize binary the same `images:` entries are written directly. The result
 # is rendered with `kubectl kustomize` and checked: each <name> must appear at least once
 # and every occurrence must be exactly the requested reference.
@@ -42,9 +42,7 @@ repo_of() {
   printf '%s\n' "$r"
 }
 
-wrapper="$(dirname "$overlay")/.release-$(basename "$overlay")"
-rm -rf "$wrapper"
-mkdir -p "$wrapper"
+wrapper=$(mktemp -d "${TMPDIR:-/tmp}/render-overlay.XXXXXX")
 trap 'rm -rf "$wrapper"' EXIT
 
 base_render="$wrapper/base-render.yaml"
@@ -54,7 +52,7 @@ cat > "$wrapper/kustomization.yaml" <<EOF
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
-  - ../$(basename "$overlay")
+  - $(realpath --relative-to="$wrapper" "$overlay")
 EOF
 
 edits=()
