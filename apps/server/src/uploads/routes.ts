@@ -50,7 +50,7 @@ export async function uploadRoutes(app: FastifyInstance, m: Modules): Promise<vo
         ETag: { description: 'SHA-256 of the content, quoted' },
         'Cache-Control': { description: '`private, max-age=86400`' },
       },
-      extraResponses: { 304: { description: 'Not modified: the If-None-Match ETag is current', headers: { ETag: { description: 'SHA-256 of the content, quoted' } } } },
+      extraResponses: { 304: { description: 'Not modified: the If-None-Match ETag is current (no body)' } },
     }),
       operationId: 'downloadFile',
       summary: 'Download a file (members of its room only)',
