@@ -5,7 +5,8 @@
 #       split the release into phases (split-manifests.mjs) and record the current revision of
 #       every Deployment it contains (workdir/revisions.txt), so a rollback returns exactly there
 #   scripts/ci/k8s-release.sh apply    <workdir>
-#       1. server-side apply of everything that is not a workload (config, services, policies)
+#       1. server-side apply of everything that is not a workload (config, services, policies),
+#          then wait for a CloudNativePG `Cluster` in the release to be Ready (first install)
 #       2. unless SKIP_MIGRATION=1: delete the previous migration Job, apply the new one (it runs
 #          the NEW image's `migrate`) and wait until it is Complete; Failed → logs, exit 1
 #       3. server-side apply of the workloads, then `kubectl rollout status` for each one and,
@@ -18,8 +19,8 @@
 #   scripts/ci/k8s-release.sh undo     <namespace> <deployment> [...]
 #       plain `kubectl rollout undo` (previous ReplicaSet) + rollout status, for rollback.yml
 #
-# Settings: FIELD_MANAGER (parley-deploy), MIGRATION_TIMEOUT / ROLLOUT_TIMEOUT /
-# CANARY_TIMEOUT in seconds (600 / 600 / 1800), POLL_INTERVAL (5), SKIP_MIGRATION (0),
+# Settings: FIELD_MANAGER (parley-deploy), DATABASE_TIMEOUT / MIGRATION_TIMEOUT /
+# ROLLOUT_TIMEOUT / CANARY_TIMEOUT in seconds (900 / 600 / 600 / 1800), POLL_INTERVAL (5), SKIP_MIGRATION (0),
 # CANARY_WAIT (1; 0 = do not wait for Flagger), KUBECTL (kubectl).
 # Expand/contract: the migration runs before the new pods start, so it must only add schema
 # the old pods can live with (see docs/operations/ci-cd.md). A rollback never runs migrations.
@@ -27,6 +28,7 @@ set -euo pipefail
 
 KUBECTL=${KUBECTL:-kubectl}
 FIELD_MANAGER=${FIELD_MANAGER:-parley-deploy}
+DATABASE_TIMEOUT=${DATABASE_TIMEOUT:-900}
 MIGRATION_TIMEOUT=${MIGRATION_TIMEOUT:-600}
 ROLLOUT_TIMEOUT=${ROLLOUT_TIMEOUT:-600}
 CANARY_TIMEOUT=${CANARY_TIMEOUT:-1800}
@@ -142,6 +144,12 @@ cmd_apply() {
   [ -f "$dir/objects.tsv" ] || die "$dir has no objects.tsv: run prepare first"
   log "phase 1/3: configuration"
   ssa "$dir/00-config.yaml"
+  while IFS='|' read -r kind ns name; do
+    [ "$kind" = Cluster ] || continue
+    log "waiting for database cluster/$name to be Ready (timeout ${DATABASE_TIMEOUT}s)"
+    # shellcheck disable=SC2046
+    k wait --for=condition=Ready "cluster/$name" $(ns_args "$ns") --timeout="${DATABASE_TIMEOUT}s" || return 1
+  done < <(objects "$dir" config)
   if [ "$SKIP_MIGRATION" = 1 ]; then
     log "phase 2/3: migration skipped (SKIP_MIGRATION=1)"
   else

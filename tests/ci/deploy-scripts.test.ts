@@ -197,6 +197,18 @@ describe('k8s-release.sh (against a recording fake kubectl)', () => {
     ]);
   });
 
+  it('waits for a CloudNativePG Cluster in the release before running the migration', async () => {
+    const withDb = `apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: parley-db\n  namespace: parley\n---\n${rendered}`;
+    const t = setup({ 'job-state': 'Complete' }, withDb);
+    await t.run('prepare', join(t.dir, 'release.yaml'), t.work);
+    const r = await t.run('apply', t.work);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const log = t.log();
+    const wait = log.indexOf('wait --for=condition=Ready cluster/parley-db --namespace=parley --timeout=900s');
+    expect(wait).toBeGreaterThan(log.findIndex((l) => l.includes('00-config.yaml')));
+    expect(wait).toBeLessThan(log.findIndex((l) => l.includes('10-migration.yaml')));
+  });
+
   it('stops before the workloads when the migration Job fails, and prints its logs', async () => {
     const t = setup({ 'job-state': 'Failed' });
     await t.run('prepare', join(t.dir, 'release.yaml'), t.work);
