@@ -1,7 +1,7 @@
 // Hardening policy for every workflow: pinned actions, explicit minimal permissions, no
 // pull_request_target, OIDC only where it is used, no credentials left in checkouts, and
 // superseded CI runs cancelled.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadWorkflows, repoRoot, triggers, usesRefs, type Job, type Workflow } from './workflows';
@@ -200,6 +200,17 @@ describe('workflow hardening', () => {
           expect(exprs, `${wf.file} → ${id} → ${step.name ?? step.run.slice(0, 40)}`).toEqual([]);
         }
       }
+    }
+  });
+
+  it('every scripts/ci/ helper a workflow calls exists and is executable', () => {
+    const called = new Set<string>();
+    for (const wf of workflows) for (const m of wf.text.matchAll(/scripts\/ci\/[\w.-]+\.(?:sh|mjs)/g)) called.add(m[0]);
+    expect(called.size).toBeGreaterThan(8);
+    for (const rel of called) {
+      const path = join(repoRoot, rel);
+      expect(existsSync(path), rel).toBe(true);
+      expect(statSync(path).mode & 0o111, `${rel} is not executable`).not.toBe(0);
     }
   });
 
