@@ -140,6 +140,12 @@ describe('OpenAPI', () => {
 });
 
 describe('AsyncAPI', () => {
+  it('@asyncapi/parser\'s @scarf/scarf telemetry is denied at install time', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
+    expect(pkg.scarfSettings?.enabled).toBe(false); // read by @scarf/scarf's postinstall: opt out
+    expect(pkg.allowScripts?.['@scarf/scarf']).toBe(false); // npm's allowScripts: the postinstall does not run
+  });
+
   it('validates with @asyncapi/parser without errors or warnings', async () => {
     process.env.SCARF_ANALYTICS = 'false';
     const { Parser } = await import('@asyncapi/parser');
