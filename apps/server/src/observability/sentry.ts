@@ -31,7 +31,12 @@ interface RequestLike {
   auth?: { userId?: string } | null;
 }
 
-export function startSentry(config: Config, log: Logger): ErrorTracking {
+export interface SentryOptions {
+  /** OpenTelemetry tracing (tracing.ts) already instruments Fastify with @fastify/otel. */
+  otelFastify?: boolean;
+}
+
+export function startSentry(config: Config, log: Logger, options: SentryOptions = {}): ErrorTracking {
   const classify = classifyOptions(config.databaseUrl, config.redisUrl);
   Sentry.init({
     dsn: config.sentry.dsn,
@@ -51,8 +56,13 @@ export function startSentry(config: Config, log: Logger): ErrorTracking {
     },
     // 5xx errors are reported once, by startServer's onServerError (captureError below, with
     // route, request id and user id); Sentry's Fastify integration keeps tracing but does not
-    // capture errors itself (it would report each one twice).
-    integrations: [Sentry.fastifyIntegration({ shouldHandleError: () => false })],
+    // capture errors itself (it would report each one twice). With OpenTelemetry tracing on,
+    // @fastify/otel instruments Fastify and Sentry's own copy of it must stay out: both
+    // decorate requests with `opentelemetry` and Fastify refuses the second decorator.
+    integrations: (defaults) =>
+      options.otelFastify
+        ? defaults.filter((i) => i.name !== 'Fastify')
+        : [...defaults.filter((i) => i.name !== 'Fastify'), Sentry.fastifyIntegration({ shouldHandleError: () => false })],
     initialScope: { tags: { service: config.otel.serviceName, commit: config.commit } },
     beforeSend(event, hint) {
       return scrubEvent(fingerprintEvent(event as unknown as ScrubbableEvent, hint.originalException, classify)) as unknown as typeof event;

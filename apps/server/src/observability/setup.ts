@@ -23,7 +23,7 @@ export async function setupObservability(config: Config, log: Logger): Promise<O
   }
   if (config.sentry.dsn) {
     const { startSentry } = await import('./sentry.js');
-    errors = startSentry(config, log);
+    errors = startSentry(config, log, { otelFastify: tracing !== undefined });
   }
   return {
     captureError(err, request) {

@@ -76,6 +76,7 @@ function decode(posts: Receiver['posts']): { spans: OtlpSpan[]; resources: Array
   const spans: OtlpSpan[] = [];
   const resources: Array<Record<string, unknown>> = [];
   for (const p of posts) {
+    if (p.path !== '/v1/traces') continue;
     const body = JSON.parse(p.body);
     for (const rs of body.resourceSpans ?? []) {
       resources.push(Object.fromEntries((rs.resource?.attributes ?? []).map((a: any) => [a.key, attrValue(a.value)])));
@@ -129,7 +130,7 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
     expect(reg.status).toBe(201);
     const user = new Api(server.url, reg.body.accessToken);
     const room = await user.post('/api/v1/rooms', { kind: 'public', name: 'traced room' });
-    expect(room.status).toBe(201);
+    expect(room.status, raw.filter((l) => l.includes('"level":"error"')).join('\n')).toBe(201);
     const sent = await user.request('POST', `/api/v1/rooms/${room.body.id}/messages`, { body: 'traced hello', clientKey: `k-${requestId}` }, {
       'x-request-id': requestId,
       traceparent: `00-${parentTrace}-${parentSpan}-01`,
@@ -213,6 +214,7 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
  * which `npm test` runs first) on PostgreSQL + Redis with OTEL_EXPORTER_OTLP_ENDPOINT set.
  * main.ts sets up tracing before importing the server, so pg and ioredis are patched
  * through the ESM loader hook; on SIGTERM the process flushes the exporter and exits 0.
+ * Sentry is on as well (its envelopes go to the same recorder): both together must work.
  */
 const MAIN = new URL('../../dist/main.js', import.meta.url).pathname;
 const pgAndRedis = Boolean(inject('pgTemplate') && inject('redisAvailable'));
@@ -234,7 +236,7 @@ describe.skipIf(!pgAndRedis)('the server binary traces PostgreSQL and Redis', ()
     const { Api } = await import('../support/client.js');
     backend = await harness.createBackend('postgres+redis');
     child = spawn(process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '', ...harness.TEST_ENV, ...backend.env, LOG_LEVEL: 'info', RELEASE: '7.7.7-binary', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}` },
+      env: { PATH: process.env.PATH ?? '', ...harness.TEST_ENV, ...backend.env, LOG_LEVEL: 'info', RELEASE: '7.7.7-binary', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${receiver.port}`, SENTRY_DSN: `http://0123456789abcdef0123456789abcdef@127.0.0.1:${receiver.port}/5`, SENTRY_TRACES_SAMPLE_RATE: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -270,9 +272,12 @@ describe.skipIf(!pgAndRedis)('the server binary traces PostgreSQL and Redis', ()
     await backend?.dispose();
   });
 
-  it('exits 0 on SIGTERM after flushing the spans', () => {
+  it('exits 0 on SIGTERM after flushing the spans (and Sentry\'s envelopes)', () => {
     expect(exitCode).toBe(0);
     expect(spans.length).toBeGreaterThan(0);
+    expect(receiver.posts.some((p) => p.path.startsWith('/api/5/envelope/'))).toBe(true);
+    expect(stdout.some((l) => l.msg === 'error tracking enabled (Sentry)')).toBe(true);
+    expect(stdout.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
   });
 
   it('has HTTP, PostgreSQL and Redis spans in the request trace', () => {
