@@ -2,7 +2,7 @@
  * Browser end-to-end tests: Debian's Chromium (driven by playwright-core) against a real Parley
  * server process with the built web app. Run: npx vitest run --project repo tests/e2e
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,7 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
   afterEach(async (ctx) => {
     // On failure, keep what each page looked like (outside the repository).
     if (ctx.task.result?.state !== 'fail') return;
+    writeFileSync(join(server.dataDir, '..', 'parley-e2e-failure-server.log'), server.logs());
     for (const [name, page] of [['alice', alice], ['bob', bob]] as const) {
       await page?.screenshot({ path: join(server.dataDir, `..`, `parley-e2e-failure-${name}.png`) }).catch(() => undefined);
     }
@@ -328,6 +329,11 @@ describe.skipIf(skipWithout('chromium'))('web app in Chromium against a real ser
   it('keeps the session across reloads and refreshes an expired access token', async () => {
     await alice.reload();
     await alice.getByRole('heading', { name: 'general', exact: true, level: 2 }).waitFor();
+    // Let the page finish loading first: a refresh still in flight when the page reloads would
+    // present the rotated refresh token twice, which the server treats as theft (session revoked).
+    await ready(alice);
+    await messageByText(alice, 'meanwhile 5').waitFor();
+    await alice.waitForLoadState('networkidle');
     // Drop the access cookie: the next request gets 401, refreshes once and carries on.
     await alice.context().clearCookies({ name: 'parley_access' });
     await alice.reload();
