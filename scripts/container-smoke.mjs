@@ -24,8 +24,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const composeFile = join(root, 'deploy/compose/compose.yaml');
 const env = process.env;
 const tag = `smoke-${process.pid}`;
-const serverImage = `parley/server:${tag}`;
-const webImage = `parley/web:${tag}`;
+// SMOKE_SERVER_IMAGE / SMOKE_WEB_IMAGE (local debugging only): use these images instead of
+// building; the build steps are then reported as SKIP and not counted.
+const serverImage = env.SMOKE_SERVER_IMAGE || `parley/server:${tag}`;
+const webImage = env.SMOKE_WEB_IMAGE || `parley/web:${tag}`;
 const project = `parley-smoke-${process.pid}`;
 const restoreProject = `${project}-restore`;
 const work = mkdtempSync(join(tmpdir(), 'parley-smoke-'));
@@ -33,7 +35,13 @@ const secretsDir = join(work, 'secrets');
 const started = Date.now();
 const results = [];
 const cleanups = [];
-const info = (msg) => console.log(`      ${msg}`);
+const soloCleanups = [];
+// Every HTTP call has a deadline: a hung request must fail the step, not the whole run.
+const rawFetch = globalThis.fetch;
+const fetch = (url, init = {}) => rawFetch(url, { signal: AbortSignal.timeout(15_000), ...init });
+// Keep the event loop alive while steps await (a step waiting on a socket that Node unrefs
+// must not end the process with "unsettled top-level await").
+const keepAlive = setInterval(() => {}, 60_000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const elapsed = (t0) => ((Date.now() - t0) / 1000).toFixed(1);
 
@@ -66,6 +74,10 @@ async function freePort() {
   return port;
 }
 
+function skip(name, why) {
+  results.push({ name, ok: true, skipped: true });
+  console.log(`SKIP  ${name} (${why})`);
+}
 async function step(name, fn, { needs = [] } = {}) {
   const missing = needs.filter((n) => !results.find((r) => r.name === n && r.ok));
   if (missing.length) {
@@ -254,7 +266,8 @@ async function main() {
   });
 
   const buildArgs = (pairs) => pairs.filter(([, v]) => v).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]);
-  await step(
+  if (env.SMOKE_SERVER_IMAGE) skip('build server image (deploy/docker/server.Dockerfile)', `using ${serverImage}`);
+  else await step(
     'build server image (deploy/docker/server.Dockerfile)',
     () => {
       const t0 = Date.now();
@@ -264,19 +277,20 @@ async function main() {
     },
     { needs: ['docker engine and compose available'] },
   );
-  cleanups.push(() => docker(['image', 'rm', serverImage], { allowFail: true }));
-  await step(
+  if (!env.SMOKE_SERVER_IMAGE) cleanups.push(() => docker(['image', 'rm', serverImage], { allowFail: true }));
+  if (env.SMOKE_WEB_IMAGE) skip('build web image (deploy/docker/web.Dockerfile)', `using ${webImage}`);
+  else await step(
     'build web image (deploy/docker/web.Dockerfile)',
     () => {
       const t0 = Date.now();
       const r = docker(['build', '--progress=plain', '-f', 'deploy/docker/web.Dockerfile', '-t', webImage,
         ...buildArgs([['NODE_IMAGE', env.SANDBOX_NODE_IMAGE], ['NGINX_IMAGE', env.SANDBOX_NGINX_IMAGE]]), '.'], { timeoutMs: 900_000 });
-      const brotli = /brotli_static: (enabled|not available)/.exec(r.stdout + r.stderr)?.[1] ?? 'cached';
+      const brotli = /^#\d+ [\d.]+ brotli_static: (enabled|not available)/m.exec(r.stdout + r.stderr)?.[1] ?? 'unchanged (cached layer)';
       return `${elapsed(t0)} s, ${mb(imageSize(webImage))}, brotli_static ${brotli}`;
     },
     { needs: ['docker engine and compose available'] },
   );
-  cleanups.push(() => docker(['image', 'rm', webImage], { allowFail: true }));
+  if (!env.SMOKE_WEB_IMAGE) cleanups.push(() => docker(['image', 'rm', webImage], { allowFail: true }));
 
   const S = 'build server image (deploy/docker/server.Dockerfile)';
   const W = 'build web image (deploy/docker/web.Dockerfile)';
@@ -299,25 +313,27 @@ async function main() {
   await step('server image runs --read-only --cap-drop ALL --security-opt no-new-privileges --user 65532 and answers /health/ready', async () => {
     const netName = `${project}-solo`;
     docker(['network', 'create', netName]);
-    cleanups.push(() => docker(['network', 'rm', netName], { allowFail: true }));
+    soloCleanups.push(() => docker(['network', 'rm', netName], { allowFail: true }));
     const pg = `${project}-solo-pg`;
     const pw = randomBytes(12).toString('hex');
-    cleanups.push(() => docker(['rm', '-f', '-v', pg], { allowFail: true }));
+    soloCleanups.push(() => docker(['rm', '-f', '-v', pg], { allowFail: true }));
     docker(['run', '-d', '--name', pg, '--network', netName, '--network-alias', 'postgres', '-e', `POSTGRES_PASSWORD=${pw}`,
       '-e', 'POSTGRES_USER=parley', '-e', 'POSTGRES_DB=parley', '--health-interval', '1s', env.SANDBOX_POSTGRES_IMAGE ?? 'postgres:16-bookworm']);
     const solo = join(work, 'solo-secrets');
     sh('sh', [join(root, 'deploy/compose/init-secrets.sh'), solo]);
-    writeFileSync(join(solo, 'database_url'), `postgres://parley:${pw}@postgres:5432/parley`);
+    writeFileSync(join(solo, 'database_url'), `postgres://parley:${pw}@postgres:5432/parley`, { mode: 0o644 });
     await waitFor('postgres healthy', () => docker(['inspect', '-f', '{{.State.Health.Status}}', pg]).stdout.trim() === 'healthy', 90_000);
     const hardened = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', '--user', '65532',
-      '--tmpfs', '/tmp:rw,noexec,nosuid,size=64m', '--network', netName, '-v', `${solo}:/run/secrets:ro`,
+      '--tmpfs', '/tmp:rw,noexec,nosuid,size=64m', '--network', netName,
+      // one file per mount, as compose does: the directory itself is 0700 and stays unreadable
+      '-v', `${join(solo, 'database_url')}:/run/secrets/database_url:ro`, '-v', `${join(solo, 'token_secret')}:/run/secrets/token_secret:ro`,
       '-e', 'DATABASE_URL_FILE=/run/secrets/database_url', '-e', 'TOKEN_SECRET_FILE=/run/secrets/token_secret',
       '-e', 'PUBLIC_ORIGIN=http://localhost:3000'];
     const mig = docker(['run', '--rm', ...hardened, serverImage, 'apps/server/dist/main.js', 'migrate'], { allowFail: true });
     assert(mig.status === 0, `migrate exited ${mig.status}: ${(mig.stdout + mig.stderr).slice(-1500)}`);
     const name = `${project}-solo-server`;
     state.soloServer = name;
-    cleanups.push(() => docker(['rm', '-f', name], { allowFail: true }));
+    soloCleanups.push(() => docker(['rm', '-f', name], { allowFail: true }));
     docker(['run', '-d', '--name', name, ...hardened, '-p', '127.0.0.1::3000', '--health-interval', '1s', serverImage]);
     const port = docker(['port', name, '3000/tcp']).stdout.trim().split('\n')[0].split(':').pop();
     const t0 = Date.now();
@@ -345,12 +361,13 @@ async function main() {
     assert(secs < 5, `docker stop took ${secs.toFixed(1)} s`);
     return `stopped in ${secs.toFixed(1)} s, exit 0`;
   }, { needs: ['server image runs --read-only --cap-drop ALL --security-opt no-new-privileges --user 65532 and answers /health/ready'] });
-  for (const c of cleanups.splice(-4).reverse()) c(); // the solo containers and network: not needed any more
+  for (const c of soloCleanups.reverse()) c(); // the solo containers and network: not needed any more
+  soloCleanups.length = 0;
 
   // -- the compose stack ------------------------------------------------------------------------
   const main = stack(project, await freePort());
   sh('sh', [join(root, 'deploy/compose/init-secrets.sh'), secretsDir]);
-  cleanups.push(() => env.SMOKE_KEEP || main.run(['down', '-v', '--remove-orphans', '-t', '5'], { allowFail: true }));
+  cleanups.push(() => env.SMOKE_KEEP || main.run(['--profile', 'monitoring', 'down', '-v', '--remove-orphans', '-t', '5'], { allowFail: true }));
 
   await step('docker compose up --wait: whole stack healthy (web, server-1, server-2, migrate, postgres, redis)', () => {
     const secs = upWait(main);
@@ -462,6 +479,32 @@ async function main() {
   }, { needs: [REG, 'upload a file and download it back (as the other member)'] });
   const CHAT = 'chat over /ws across server-1 and server-2 (fan-out through Redis)';
 
+  if (env.SANDBOX_PROMETHEUS_IMAGE || env.PROMETHEUS_IMAGE) {
+    await step('monitoring profile: Prometheus loads the project rules and scrapes server-1 and server-2', async () => {
+      const promPort = await freePort();
+      const extraEnv = { PROMETHEUS_IMAGE: env.SANDBOX_PROMETHEUS_IMAGE ?? env.PROMETHEUS_IMAGE, PROMETHEUS_PORT: String(promPort) };
+      try {
+        main.run(['--profile', 'monitoring', 'up', '-d', '--wait', '--wait-timeout', '120', '--no-deps', 'prometheus'], { extraEnv, timeoutMs: 180_000 });
+      } catch (err) {
+        err.message += `\n${main.run(['--profile', 'monitoring', 'logs', '--tail', '30', 'prometheus'], { extraEnv, allowFail: true }).stdout}`;
+        throw err;
+      }
+      const prom = `http://127.0.0.1:${promPort}`;
+      const targets = await waitFor('both server targets up', async () => {
+        const t = await (await fetch(`${prom}/api/v1/targets?state=active`)).json();
+        const servers = t.data.activeTargets.filter((x) => x.labels.job === 'parley-server');
+        return servers.length === 2 && servers.every((x) => x.health === 'up') ? servers : undefined;
+      }, 60_000, 1000);
+      const rules = await (await fetch(`${prom}/api/v1/rules`)).json();
+      const groups = rules.data.groups.length;
+      assert(groups > 0, 'no rule groups loaded');
+      main.run(['--profile', 'monitoring', 'rm', '-s', '-f', 'prometheus'], { extraEnv, allowFail: true });
+      return `targets ${targets.map((x) => x.labels.instance).sort().join(', ')} up; ${groups} rule groups (Grafana: no stand-in image, not started)`;
+    }, { needs: [UP] });
+  } else {
+    console.log('      (monitoring profile not checked: no SANDBOX_PROMETHEUS_IMAGE/PROMETHEUS_IMAGE)');
+  }
+
   const checkData = async (s, what) => {
     const login = await api(s, 'POST', '/api/v1/auth/login', { body: { username: state.alice.user.username, password }, expect: 200 });
     const page = await api(s, 'GET', `/api/v1/rooms/${state.room.id}/messages?limit=50`, { token: login.json.accessToken, expect: 200 });
@@ -490,7 +533,7 @@ async function main() {
   }, { needs: [CHAT] });
 
   // -- restore into a fresh stack with fresh volumes ---------------------------------------------------
-  if (!env.SMOKE_KEEP) main.run(['down', '-v', '-t', '10'], { allowFail: true, timeoutMs: 120_000 });
+  if (!env.SMOKE_KEEP) main.run(['--profile', 'monitoring', 'down', '-v', '-t', '10'], { allowFail: true, timeoutMs: 120_000 });
   const restored = stack(restoreProject, await freePort());
   cleanups.push(() => env.SMOKE_KEEP || restored.run(['down', '-v', '--remove-orphans', '-t', '5'], { allowFail: true }));
   await step('restore the dump into a fresh volume (deploy/compose/restore.sh): messages and upload present', async () => {
@@ -516,17 +559,19 @@ try {
   results.push({ name: 'smoke test harness', ok: false });
   console.log(`FAIL  smoke test harness: ${err?.stack ?? err}`);
 } finally {
-  for (const c of cleanups.reverse()) {
+  for (const c of [...soloCleanups.reverse(), ...cleanups.reverse()]) {
     try {
       await c();
     } catch {
       /* best effort */
     }
   }
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
+  const counted = results.filter((r) => !r.skipped);
+  const passed = counted.filter((r) => r.ok).length;
+  const failed = counted.length - passed;
   console.log(`total ${elapsed(started)} s`);
   console.log(`${passed} passed, ${failed} failed`);
   exitCode = failed > 0 ? 1 : 0;
+  clearInterval(keepAlive);
 }
 process.exit(exitCode);

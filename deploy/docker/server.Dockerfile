@@ -48,6 +48,19 @@ RUN find packages/protocol/dist apps/server/dist \( -name '*.d.ts' -o -name '*.d
  && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \
       -o \( -iname '*.md' ! -iname 'licen[cs]e*' ! -iname 'notice*' ! -iname '*third*party*' \) \) -delete \
  && mkdir -p /data && chown 65532:65532 /data && chmod 0700 /data
+# Shared libraries the native addons (e.g. @node-rs/argon2) link beyond what Node itself needs:
+# copied from this Debian 12 stage so the runtime does not depend on what a distroless base
+# happens to ship (the CI stand-in has only Node's own libraries; the official image has these
+# same glibc 2.36 / gcc 12 files). Only small runtime libraries, never libc itself.
+RUN set -eu; mkdir -p /runtime-libs; \
+    find node_modules -name '*.node' -type f -exec ldd {} + 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3}' | sort -u | \
+    while read -r lib; do \
+      case "$(basename "$lib")" in \
+        librt.so.*|libpthread.so.*|libdl.so.*|libgcc_s.so.*|libstdc++.so.*) \
+          real=$(readlink -f "$lib"); dir=/runtime-libs/usr/lib/$(basename "$(dirname "$real")"); \
+          mkdir -p "$dir"; cp -L "$lib" "$dir/$(basename "$lib")"; echo "runtime lib: $lib";; \
+      esac; \
+    done
 
 # ---------------------------------------------------------------------------------------------
 # runtime: distroless Node 24 (no shell, no package manager), non-root uid 65532.
@@ -78,6 +91,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=prod --chown=0:0 /app /app
 COPY --from=prod --chown=65532:65532 /data /data
+COPY --from=prod --chown=0:0 /runtime-libs/ /
 USER 65532:65532
 EXPOSE 3000 9464
 # Node is PID 1 (distroless has no init): the server installs SIGTERM/SIGINT handlers itself,
