@@ -42,6 +42,26 @@ export function setTraceContextProvider(provider: TraceContextProvider | undefin
   traceContext = provider;
 }
 
+/** Query parameters whose values never reach the logs (e.g. a token someone put in a URL). */
+const SECRET_QUERY = /([?&](?:[^=&#]*(?:token|ticket|password|secret|key|code)[^=&#]*)=)[^&#]*/gi;
+export function redactUrl(url: string | undefined): string | undefined {
+  return url && url.includes('?') ? url.replace(SECRET_QUERY, '$1[redacted]') : url;
+}
+
+/** Fastify's request serializer (method, url, host, remote address), with secret query values redacted. */
+function serializeRequest(req: unknown): unknown {
+  const r = req as { method?: string; url?: string; host?: string; ip?: string; headers?: Record<string, unknown>; socket?: { remotePort?: number } } | null;
+  if (!r || typeof r !== 'object' || typeof r.method !== 'string') return req;
+  return {
+    method: r.method,
+    url: redactUrl(r.url),
+    version: r.headers?.['accept-version'],
+    host: r.host,
+    remoteAddress: r.ip,
+    remotePort: r.socket?.remotePort,
+  };
+}
+
 /**
  * Fastify logs the access line ("request completed") with `{ res: reply, responseTime }`.
  * This serializer adds method, URL and route template to the status so the line alone is a
@@ -52,7 +72,7 @@ function serializeResponse(res: unknown): unknown {
   if (!reply || typeof reply !== 'object' || typeof reply.statusCode !== 'number') return res;
   const request = reply.request;
   if (!request) return { statusCode: reply.statusCode };
-  return { statusCode: reply.statusCode, method: request.method, url: request.url, route: request.routeOptions?.url };
+  return { statusCode: reply.statusCode, method: request.method, url: redactUrl(request.url), route: request.routeOptions?.url };
 }
 
 export interface LoggerOptions {
@@ -67,7 +87,7 @@ export function createLogger(level: string, base: Record<string, unknown> = {}, 
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { res: serializeResponse, err: pino.stdSerializers.err },
+      serializers: { req: serializeRequest, res: serializeResponse, err: pino.stdSerializers.err },
       // Every line written while a span is active carries its trace and span ids.
       mixin: () => traceContext?.() ?? {},
   };

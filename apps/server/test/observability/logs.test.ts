@@ -65,6 +65,10 @@ describe('structured logs at LOG_LEVEL=trace', () => {
 
     const authed = new Api(server.url, byCookie.body.accessToken);
     expect((await authed.get('/api/v1/auth/me')).status).toBe(200);
+    // A token pasted into a URL query is redacted from the request and access lines.
+    const queryToken = `qt-${byCookie.body.refreshToken.slice(0, 12)}-query`;
+    secrets.push(queryToken);
+    expect((await authed.get(`/api/v1/users?q=x&access_token=${queryToken}`)).status).toBeLessThan(500);
     const ticket = await authed.post('/api/v1/realtime/ticket');
     expect(ticket.status).toBe(200);
     secrets.push(ticket.body.ticket);
@@ -134,6 +138,9 @@ describe('structured logs at LOG_LEVEL=trace', () => {
     }
     const login = completed.find((l) => l.reqId === requestId);
     expect(login?.res).toMatchObject({ statusCode: 200, method: 'POST', url: '/api/v1/auth/login', route: '/api/v1/auth/login' });
+    const withQuery = lines.filter((l) => String(l.req?.url ?? l.res?.url ?? '').includes('access_token='));
+    expect(withQuery.length).toBeGreaterThanOrEqual(2); // incoming request + request completed
+    for (const l of withQuery) expect(l.req?.url ?? l.res?.url).toBe('/api/v1/users?q=x&access_token=[redacted]');
     const incoming = lines.find((l) => l.msg === 'incoming request' && l.reqId === requestId);
     expect(incoming?.req).toMatchObject({ method: 'POST', url: '/api/v1/auth/login' });
   });
