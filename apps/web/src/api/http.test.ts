@@ -1,9 +1,10 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, onSessionExpired, uploadFile } from './http';
 import { ApiError, humanize } from './problem';
 
 const json = (status: number, body: unknown, type = 'application/json') => new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
 
+beforeEach(() => localStorage.clear());
 afterEach(() => {
   vi.unstubAllGlobals();
   onSessionExpired(null);
@@ -29,8 +30,10 @@ describe('REST client', () => {
       json(401, { type: 'https://parley.chat/problems/unauthenticated', title: 'Authentication required', status: 401, code: 'unauthenticated' }, 'application/problem+json'),
       json(401, { code: 'invalid-token' }),
     ];
-    vi.stubGlobal('fetch', vi.fn(async () => responses.shift()!));
+    const fetchMock = vi.fn(async () => responses.shift()!);
+    vi.stubGlobal('fetch', fetchMock);
     const err = await api.rooms().catch((e: unknown) => e);
+    expect(fetchMock.mock.calls.map((c) => (c as unknown[])[0])).toEqual(['/api/v1/rooms', '/api/v1/auth/refresh']);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).message).toBe('Your session has ended. Please sign in again.');
     expect(expired).toHaveBeenCalledTimes(1);
@@ -50,6 +53,19 @@ describe('REST client', () => {
     }));
     await Promise.all([api.rooms(), api.publicRooms(''), api.searchUsers('a')]);
     expect(refreshes).toBe(1);
+  });
+
+  it('does not refresh again when another tab just did (refresh tokens work once)', async () => {
+    const calls: string[] = [];
+    const lockNames: string[] = [];
+    vi.stubGlobal('navigator', { ...navigator, locks: { request: async (name: string, fn: () => Promise<unknown>) => (lockNames.push(name), fn()) } });
+    localStorage.setItem('parley.refreshedAt', String(Date.now() - 1000));
+    const responses = [json(401, { code: 'invalid-token' }), json(200, { items: [] })];
+    vi.stubGlobal('fetch', vi.fn(async (url: string) => (calls.push(url), responses.shift()!)));
+    await expect(api.rooms()).resolves.toEqual({ items: [] });
+    expect(lockNames).toEqual(['parley-refresh']);
+    expect(calls).toEqual(['/api/v1/rooms', '/api/v1/rooms']);
+    localStorage.removeItem('parley.refreshedAt');
   });
 
   it('does not try to refresh for sign-in itself', async () => {

@@ -24,20 +24,56 @@ export function onSessionExpired(fn: Listener | null): void {
   sessionExpiredListener = fn;
 }
 
-let refreshing: Promise<boolean> | null = null;
-/** One refresh at a time: concurrent 401s share the same attempt. */
-export function refreshSession(): Promise<boolean> {
-  refreshing ??= fetch(`${BASE}/auth/refresh`, {
+const REFRESHED_AT = 'parley.refreshedAt';
+/** Another tab refreshed this recently: its new cookies are ours too, no need to refresh again. */
+const SHARED_REFRESH_MS = 10_000;
+
+function postRefresh(): Promise<boolean> {
+  return fetch(`${BASE}/auth/refresh`, {
     method: 'POST',
     credentials: 'same-origin',
     headers: { 'content-type': 'application/json' },
     body: '{}',
   })
-    .then((r) => r.ok)
-    .catch(() => false)
-    .finally(() => {
-      refreshing = null;
-    });
+    .then((r) => {
+      if (r.ok) {
+        try {
+          localStorage.setItem(REFRESHED_AT, String(Date.now()));
+        } catch {
+          /* storage disabled */
+        }
+      }
+      return r.ok;
+    })
+    .catch(() => false);
+}
+
+/**
+ * Refresh tokens rotate and work once; presenting one twice ends the session. So refreshes are
+ * serialized across tabs (Web Locks, where available) and a tab that finds a refresh by another
+ * tab a moment ago just retries with the cookies that one got.
+ */
+function refreshAcrossTabs(startedAt: number): Promise<boolean> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (!locks) return postRefresh();
+  return locks.request('parley-refresh', async () => {
+    let last = 0;
+    try {
+      last = Number(localStorage.getItem(REFRESHED_AT) ?? 0);
+    } catch {
+      /* storage disabled */
+    }
+    if (last >= startedAt - SHARED_REFRESH_MS && last <= Date.now()) return true;
+    return postRefresh();
+  }).then((ok) => ok); // the lock resolves with the callback's promise
+}
+
+let refreshing: Promise<boolean> | null = null;
+/** One refresh at a time: concurrent 401s share the same attempt (in this tab and across tabs). */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= refreshAcrossTabs(Date.now()).finally(() => {
+    refreshing = null;
+  });
   return refreshing;
 }
 
