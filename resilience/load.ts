@@ -47,6 +47,8 @@ export class LoadClient {
   failFastMs: number[] = [];
   reconnects = 0;
   liveDeliveries = 0;
+  /** ids received live (message.created), as opposed to sync or gap fill */
+  readonly liveSeen = new Set<string>();
   syncDeliveries = 0;
   gapDeliveries = 0;
   private pending = new Map<string, { resolve: (f: any) => void; timer: NodeJS.Timeout }>();
@@ -55,6 +57,8 @@ export class LoadClient {
   private connecting?: Promise<void>;
   private fillingGap = false;
   private readonly seqs = new Set<number>();
+  /** True once the current socket is authenticated and subscribed (sends wait for it). */
+  private usable = false;
 
   constructor(readonly user: User, readonly roomId: string, public urls: string[]) {}
 
@@ -96,6 +100,7 @@ export class LoadClient {
       }
     });
     this.ws = ws;
+    this.usable = false;
     this.connectedTo = url;
     const ready = this.request({ type: 'auth', ticket: ticket.body.ticket }, 5000);
     const r = await ready;
@@ -105,6 +110,7 @@ export class LoadClient {
       ws.terminate();
       throw new Error(`subscribe ${sub.code}`);
     }
+    this.usable = true;
   }
 
   private request(frame: Record<string, unknown>, timeoutMs: number): Promise<any> {
@@ -122,7 +128,10 @@ export class LoadClient {
 
   private record(message: { id: string; seq: number; roomId?: string }, how: 'live' | 'sync' | 'gap'): void {
     this.seen.set(message.id, (this.seen.get(message.id) ?? 0) + 1);
-    if (how === 'live') this.liveDeliveries++;
+    if (how === 'live') {
+      this.liveDeliveries++;
+      this.liveSeen.add(message.id);
+    }
     else if (how === 'sync') this.syncDeliveries++;
     else this.gapDeliveries++;
     this.noteSeq(message.seq);
@@ -176,9 +185,12 @@ export class LoadClient {
   async sendOne(body: string): Promise<void> {
     const clientKey = randomUUID();
     for (let attempt = 0; this.running || attempt === 0; attempt++) {
-      if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      if (!this.ws || this.ws.readyState !== WebSocket.OPEN || !this.usable) {
         await this.connect().catch(() => undefined);
-        if (!this.ws) continue;
+        if (!this.ws || !this.usable) {
+          await sleep(100);
+          continue;
+        }
       }
       const t = Date.now();
       const reply = await this.request({ type: 'message.send', roomId: this.roomId, clientKey, body }, 8000);

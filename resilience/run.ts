@@ -8,6 +8,7 @@
  * Options: --only=<fault,...> run some faults; --soak=<seconds> soak duration after the faults
  * (default 60; 0 skips it; `npm run test:soak` runs 600 s alone). Bounded ≤ 15 minutes.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { OwnPostgres, OwnRedis, cleanup, countLog, freePort, ready, sleep, startReplica, tinyFilesystem, type Replica } from './infra.js';
@@ -137,24 +138,44 @@ async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
-/** A message sent through replica `from` reaches a fresh client on replica `to` live. */
+/** A message sent through replica `from` reaches, live, an already connected load client on replica `to`. */
 async function crossReplicaProbe(from: Replica, to: Replica, timeoutMs = 1500): Promise<boolean> {
-  const probe = new LoadClient(users[0]!, roomId, [to.url]);
+  const receiver = clients.find((c) => c.ws && c.connectedTo === to.url);
+  if (!receiver) return false;
+  const r = await json(`${from.url}/api/v1/rooms/${roomId}/messages`, 'POST', users[0]!.token, { body: 'probe', clientKey: crypto.randomUUID() }).catch(() => ({ status: 0, body: null }));
+  if (r.status !== 201) return false;
+  const t = Date.now();
+  while (Date.now() - t < timeoutMs) {
+    if (receiver.liveSeen.has(r.body.id)) return true;
+    await sleep(25);
+  }
+  return false;
+}
+
+/** Can a new WebSocket client authenticate now (by ticket, or by cookie at the upgrade)? */
+async function newConnection(url: string, via: 'ticket' | 'cookie'): Promise<string> {
+  const { default: WebSocket } = await import('ws');
+  let ticket: string | undefined;
+  if (via === 'ticket') {
+    const t = await json(`${url}/api/v1/realtime/ticket`, 'POST', users[0]!.token, {}).catch(() => ({ status: 0, body: null }));
+    if (t.status !== 200) return `ticket request ${t.status}`;
+    ticket = t.body.ticket;
+  }
+  const ws = new WebSocket(url.replace('http', 'ws') + '/ws', via === 'cookie' ? { headers: { cookie: `parley_access=${users[0]!.token}` } } : {});
   try {
-    await Promise.race([probe.connect(), sleep(3000).then(() => { throw new Error('connect timeout'); })]);
-    const before = probe.liveDeliveries;
-    const r = await json(`${from.url}/api/v1/rooms/${roomId}/messages`, 'POST', users[0]!.token, { body: 'probe', clientKey: crypto.randomUUID() }).catch(() => ({ status: 0, body: null }));
-    if (r.status !== 201) return false;
-    const t = Date.now();
-    while (Date.now() - t < timeoutMs) {
-      if (probe.liveDeliveries > before && probe.seen.has(r.body.id)) return true;
-      await sleep(25);
-    }
-    return false;
-  } catch {
-    return false;
+    return await new Promise<string>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), 5000);
+      ws.on('error', () => (clearTimeout(timer), resolve('socket error')));
+      ws.on('open', () => ticket && ws.send(JSON.stringify({ type: 'auth', id: 'a', ticket })));
+      ws.on('message', (d) => {
+        const f = JSON.parse(d.toString());
+        if (f.type === 'ready') (clearTimeout(timer), resolve('ok'));
+        if (f.type === 'error') (clearTimeout(timer), resolve(`error ${f.code}/${f.status}`));
+      });
+      ws.on('close', (code) => (clearTimeout(timer), resolve(`closed ${code}`)));
+    });
   } finally {
-    probe.close();
+    ws.terminate();
   }
 }
 
@@ -212,16 +233,16 @@ async function main(): Promise<void> {
     const downAt = Date.now();
     await sleep(2000);
     notes.push(`during the outage: /health/ready A=${(await ready(a.url)) ? 200 : 503} B=${(await ready(b.url)) ? 200 : 503}`);
-    const sameReplica = await crossReplicaProbe(a, a);
+    const sameReplica = (await crossReplicaProbe(a, a)) && (await crossReplicaProbe(b, b));
     const cross = await crossReplicaProbe(a, b);
     notes.push(`during the outage: same-replica live delivery ${sameReplica ? 'works' : 'FAILS'}, cross-replica live delivery ${cross ? 'works' : 'does not (recovered by gap fetch)'}`);
+    notes.push(`during the outage: a new WebSocket authenticating by ticket → ${await newConnection(a.url, 'ticket')}; by cookie at the upgrade → ${await newConnection(a.url, 'cookie')}`);
     await sleep(Math.max(0, 30_000 - (Date.now() - downAt)));
     await redis.start();
     const back = Date.now();
     const recovered = await waitFor(async () => (await ready(a.url)) && (await ready(b.url)) && (await crossReplicaProbe(a, b, 500)), 30_000, 200);
     notes.push(`rate limiter failed open: ${countLog(replicas, /rate limiter unavailable: failing open/) - warnBefore} warning line(s) "rate limiter unavailable: failing open"`);
     notes.push(`fan-out failures logged: ${countLog(replicas, /fan-out publish failed/)} line(s) "fan-out publish failed; clients on other replicas will recover by gap fetch"`);
-    (notes as string[] & { sameReplica?: boolean }).sameReplica = sameReplica;
     void back;
     return recovered;
   }, (notes) => !notes.some((n) => n.includes('same-replica live delivery FAILS')));
@@ -263,7 +284,7 @@ async function main(): Promise<void> {
     const stored: string[] = [];
     for (let i = 0; i < 12; i++) {
       const form = new FormData();
-      form.append('file', new Blob([crypto.getRandomValues(new Uint8Array(512 * 1024))]), `big-${i}.bin`);
+      form.append('file', new Blob([randomBytes(512 * 1024)]), `big-${i}.bin`);
       const res = await fetch(`${a.url}/api/v1/rooms/${roomId}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${users[0]!.token}` }, body: form });
       const body = await res.json().catch(() => null);
       statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
