@@ -6,12 +6,12 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { BatchSpanProcessor, NodeTracerProvider, type Span, type SpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
-import { setTraceContextProvider } from './logger.js';
+import { redactUrl, setTraceContextProvider } from './logger.js';
 import { setSpanImplementation, type SpanOptions } from './span.js';
 
 /*
@@ -36,6 +36,33 @@ export interface Tracing {
 const KIND: Record<NonNullable<SpanOptions['kind']>, SpanKind> = { internal: SpanKind.INTERNAL, server: SpanKind.SERVER, consumer: SpanKind.CONSUMER };
 const NOT_TRACED = /^\/(health\/|metrics$|favicon)/;
 
+/** URL attributes that may carry a query string (semantic conventions old and new, @fastify/otel). */
+const URL_ATTRIBUTES = ['url.full', 'url.path', 'url.query', 'http.target', 'http.url'];
+
+/**
+ * Redacts secret query parameters (token, ticket, password, …) from URL attributes just
+ * before a span ends, whichever instrumentation set them (@fastify/otel puts the raw URL,
+ * query included, in `url.path`).
+ */
+class RedactUrlsProcessor implements SpanProcessor {
+  onStart(): void {}
+  onEnding(span: Span): void {
+    for (const key of URL_ATTRIBUTES) {
+      const value = span.attributes[key];
+      if (typeof value !== 'string') continue;
+      const redacted = key === 'url.query' ? redactUrl(`?${value}`)!.slice(1) : redactUrl(value)!;
+      if (redacted !== value) span.setAttribute(key, redacted);
+    }
+  }
+  onEnd(): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 export function tracesUrl(endpoint: string): string {
   // OTEL_EXPORTER_OTLP_ENDPOINT is the base URL; the traces signal lives at /v1/traces.
   return new URL('v1/traces', endpoint.endsWith('/') ? endpoint : `${endpoint}/`).toString();
@@ -57,7 +84,7 @@ export async function startTracing(config: Config, log: Logger): Promise<Tracing
       'deployment.environment.name': config.sentry.environment,
       'vcs.ref.head.revision': config.commit,
     }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }), { scheduledDelayMillis: 1000 })],
+    spanProcessors: [new RedactUrlsProcessor(), new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(endpoint) }), { scheduledDelayMillis: 1000 })],
   });
   provider.register();
 
@@ -68,6 +95,8 @@ export async function startTracing(config: Config, log: Logger): Promise<Tracing
         ignoreIncomingRequestHook: (req) => NOT_TRACED.test(req.url ?? ''),
         // The only outbound HTTP is telemetry itself (Sentry envelopes).
         disableOutgoingRequestInstrumentation: true,
+        // Never export a credential someone put in a URL (url.query / url.full attributes).
+        redactedQueryParamsServer: ['token', 'access_token', 'refresh_token', 'refreshToken', 'accessToken', 'ticket', 'password', 'secret', 'key', 'code', 'sig', 'signature'],
       }),
       new FastifyOtelInstrumentation({ registerOnInitialization: true, ignorePaths: (route: { url: string }) => NOT_TRACED.test(route.url) }),
       new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),

@@ -103,6 +103,7 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
   const parentTrace = randomBytes(16).toString('hex');
   const parentSpan = randomBytes(8).toString('hex');
   const requestId = 'trace-test-request-0001';
+  const urlSecret = `url-secret-${randomBytes(8).toString('hex')}`;
   let manualTraceId = '';
 
   beforeAll(async () => {
@@ -137,6 +138,7 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
     });
     expect(sent.status).toBe(201);
     expect((await api.get('/health/ready')).status).toBe(200);
+    expect((await api.get(`/api/v1/config?access_token=${urlSecret}`)).status).toBe(200);
 
     await withSpan('ws message.send', { 'parley.ws.frame_type': 'message.send', 'parley.test': true, skipped: undefined }, async () => {
       log.info('inside a manual span');
@@ -172,6 +174,14 @@ describe('OpenTelemetry tracing over OTLP/HTTP', () => {
     expect(spans.some((s) => s.scope === '@fastify/otel' && s.traceId === parentTrace)).toBe(true);
     // Probes are not traced.
     expect(spans.some((s) => String(s.attributes['url.path'] ?? s.attributes['http.target'] ?? '').startsWith('/health'))).toBe(false);
+  });
+
+  it('exports no credential from a URL query', () => {
+    const config = spans.filter((s) => s.kind === 2 && s.attributes['http.route'] === '/api/v1/config');
+    expect(config.length).toBeGreaterThan(0);
+    const leaks = spans.flatMap((s) => Object.entries(s.attributes).filter(([, v]) => String(v).includes(urlSecret)).map(([k]) => `${s.scope}: ${s.name} ${k}`));
+    expect(leaks).toEqual([]);
+    expect(posts.some((p) => p.body.includes(urlSecret))).toBe(false);
   });
 
   it('has PostgreSQL client spans inside the request trace', () => {
