@@ -42,7 +42,9 @@ export function toAppError(err: unknown): AppError {
 function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: string }).code;
   const msg = (err as Error)?.message ?? '';
-  return code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === '08006' || code === '08001' || code === 'ETIMEDOUT' || /Connection terminated|timeout exceeded when trying to connect/i.test(msg);
+  // 57P01-03: server shutting down / cannot connect now; 53300: too many connections; 08xxx: connection exceptions.
+  if (code && (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(msg);
 }
 
 export function installErrorHandling(app: FastifyInstance, onServerError: (err: unknown, request: FastifyRequest) => void): void {

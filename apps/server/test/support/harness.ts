@@ -71,6 +71,8 @@ export const TEST_ENV: Record<string, string> = {
   COOKIE_SECURE: 'false',
   WEB_DIST_DIR: '',
   SHUTDOWN_GRACE_MS: '5000',
+  // Many test servers share one PostgreSQL (max_connections 100): keep each pool small.
+  DATABASE_POOL_MAX: '3',
 };
 
 /** Starts a server in this process on the backend (with extra environment overrides). */
