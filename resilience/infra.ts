@@ -139,7 +139,7 @@ export const SERVER_ENV: Record<string, string> = {
   RATE_LIMIT_UPLOAD_PER_MIN: '100000',
   COOKIE_SECURE: 'false',
   WEB_DIST_DIR: '',
-  SHUTDOWN_GRACE_MS: '5000',
+  SHUTDOWN_GRACE_MS: '10000', // the production default
   WS_HEARTBEAT_MS: '5000',
 };
 

@@ -5,7 +5,7 @@
  * delivered to every connected member (after de-duplication by id). Prints a table per fault;
  * exits 1 if anything acknowledged was lost or duplicated, or a recovery expectation failed.
  *
- * Options: --only=<fault,...> run some faults; --soak=<seconds> soak duration after the faults
+ * Options: --only=<fault,...> run some faults; --compose adds the docker network disconnect fault; --soak=<seconds> soak duration after the faults
  * (default 60; 0 skips it; `npm run test:soak` runs 600 s alone). Bounded ≤ 15 minutes.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,11 +13,14 @@ import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { OwnPostgres, OwnRedis, cleanup, countLog, freePort, ready, sleep, startReplica, tinyFilesystem, type Replica } from './infra.js';
 import { LoadClient, json, registerUser, type User } from './load.js';
+import { composeAvailable, runComposeFault } from './compose.js';
 import { runSoak } from './soak.js';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
 const ONLY = args.get('only')?.split(',');
 const SOAK_S = Number(args.get('soak') ?? 60);
+/** --compose: also run the docker network disconnect fault against deploy/compose (needs Docker and the images). */
+const COMPOSE = args.has('compose');
 const CLIENTS = Number(args.get('clients') ?? 8);
 const INTERVAL_MS = Number(args.get('interval') ?? 250);
 const deadline = Date.now() + 15 * 60_000;
@@ -211,6 +214,7 @@ async function main(): Promise<void> {
       r.child.kill('SIGTERM');
       await r.exited;
       notes.push(`replica ${r.name} drained and exited with ${r.child.exitCode} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      if (r.child.exitCode !== 0) notes.push(`replica ${r.name} EXIT ${r.child.exitCode}; last lines: ${r.log.filter((l) => /grace|error|draining|shutdown/.test(l)).slice(-4).map((l) => l.slice(0, 300)).join(' ⏎ ')}`);
       const other = replicas[1 - i]!;
       const moved = await waitFor(() => clients.every((c) => c.ws && c.connectedTo === other.url), 20_000).catch(() => -1);
       worst = Math.max(worst, moved < 0 ? 20_000 : Date.now() - t);
@@ -218,15 +222,17 @@ async function main(): Promise<void> {
       await waitFor(() => ready(replicas[i]!.url), 20_000);
     }
     return worst;
-  });
+  }, (notes) => !notes.some((n) => n.includes(' EXIT ')));
 
   await underLoad('Redis restarted and unavailable 30 s', async (notes) => {
     const [a, b] = replicas as [Replica, Replica];
-    // Put some clients back on A so both replicas have local recipients.
-    for (const c of clients.filter((_, i) => i % 2 === 0)) {
-      c.urls = [a.url, b.url];
-      c.ws?.close();
+    // Both replicas need local recipients: send every client back to its preferred replica
+    // (after the rolling restart they may all sit on one).
+    for (const [i, c] of clients.entries()) {
+      c.urls = i % 2 ? [b.url, a.url] : [a.url, b.url];
+      if (c.connectedTo !== c.urls[0]) c.ws?.close();
     }
+    await waitFor(() => clients.every((c) => c.ws && c.connectedTo === c.urls[0]), 20_000).catch(() => notes.push('clients did not all return to their preferred replica'));
     await sleep(2000);
     const warnBefore = countLog(replicas, /rate limiter unavailable: failing open/);
     redis.kill();
@@ -313,7 +319,21 @@ async function main(): Promise<void> {
     return Date.now() - t;
   }, () => Boolean((globalThis as { diskOk?: boolean }).diskOk));
 
-  rows.push({ fault: 'compose: docker network disconnect of a server from the database network', acknowledged: 0, persisted: 0, delivered: '-', duplicated: 0, lost: 0, recoveryS: '-', notes: ['not run by this suite: see docs/operations/resilience.md'], ok: true });
+  const composeName = 'compose: docker network disconnect of server-1 from the database network, 30 s';
+  const why = COMPOSE ? composeAvailable() : 'not requested (pass --compose; needs Docker and the compose images)';
+  if (why || (ONLY && !ONLY.some((o) => 'compose'.includes(o)))) {
+    rows.push({ fault: composeName, acknowledged: 0, persisted: 0, delivered: '-', duplicated: 0, lost: 0, recoveryS: '-', notes: [`not run: ${why ?? 'filtered by --only'}`], ok: true });
+  } else {
+    console.log(`\n▶ ${composeName}`);
+    try {
+      const r = await runComposeFault();
+      const ok = r.lost === 0 && r.duplicated === 0 && r.acknowledged > 0 && r.recoveryMs !== null;
+      rows.push({ fault: composeName, acknowledged: r.acknowledged, persisted: r.persisted, delivered: r.delivered, duplicated: r.duplicated, lost: r.lost, recoveryS: r.recoveryMs === null ? '-' : (r.recoveryMs / 1000).toFixed(1), notes: r.notes, ok });
+      for (const n of r.notes) console.log(`  · ${n}`);
+    } catch (err) {
+      rows.push({ fault: composeName, acknowledged: 0, persisted: 0, delivered: '-', duplicated: 0, lost: 0, recoveryS: '-', notes: [`failed: ${(err as Error).message}`], ok: false });
+    }
+  }
 
   for (const c of clients) c.close();
   for (const r of replicas) if (alive(r)) r.child.kill('SIGTERM');
