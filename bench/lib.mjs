@@ -66,6 +66,8 @@ export function spawnServer(script, env, { args = [], nodeArgs = [], timeoutMs =
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, script, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail = [];
+  const errorLines = []; // first few error/fatal log lines, and how many there were
+  let errorCount = 0;
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   return new Promise((resolve, reject) => {
     let done = false;
@@ -78,6 +80,10 @@ export function spawnServer(script, env, { args = [], nodeArgs = [], timeoutMs =
       reject(new Error(`${err.message}\n${tail.join('\n')}`));
     };
     const onLine = (line) => {
+      if (/"level":(50|60|"error"|"fatal")/.test(line)) {
+        errorCount++;
+        if (errorLines.length < 3) errorLines.push(line.slice(0, 1500));
+      }
       tail.push(line);
       if (tail.length > 200) tail.shift();
       if (!done && line.includes('"msg":"listening"')) {
@@ -90,6 +96,10 @@ export function spawnServer(script, env, { args = [], nodeArgs = [], timeoutMs =
           url,
           metricsUrl,
           tail,
+          errorLines,
+          get errorCount() {
+            return errorCount;
+          },
           exited,
           listeningMs: performance.now() - t0,
           async stop() {

@@ -19,14 +19,16 @@ export function renderSummary(r) {
     L.push('');
     if (a.ratioToWs !== undefined) L.push(`Parley / bare ws: **${a.ratioToWs}×** (target ≥ 0.7×).`);
     if (a.ratioToSocketIo !== undefined) L.push(`Parley / Socket.IO + Redis: **${a.ratioToSocketIo}×** (target ≥ 1.5×).`);
+    const cpu = Object.entries(a.targets).map(([n, t]) => `${n} ${fmt(t.serverCpuMsPerMsg)} ms`).join(', ');
+    L.push(`Server CPU per message (median over fully delivered steps; each message fanned out to ~${Math.round(r.config.clients / r.config.rooms)} recipients): ${cpu}. CPU-efficiency ratios (what one dedicated core would give): Parley / ws ${fmt(a.cpuEfficiencyRatioToWs, '×')}, Parley / Socket.IO ${fmt(a.cpuEfficiencyRatioToSocketIo, '×')}.`);
     if (a.saturationRatioToWs !== undefined) L.push(`At saturation (highest rate delivered in full, whatever the latency): Parley / ws ${a.saturationRatioToWs}×, Parley / Socket.IO ${a.saturationRatioToSocketIo ?? '—'}×.`);
     const h = a.targets.parley?.halfRate;
     if (h) L.push(`Parley at half its maximum (${h.rate} msgs/s): deliver p99 ${h.deliver.p99} ms (target ≤ 50 ms: ${h.pass50ms ? 'met' : 'missed'}), lost ${h.lost}, duplicates ${h.duplicates}.`);
     L.push('', 'Steps (the first failing step ends a target; its reasons are listed):', '');
-    L.push('| target | rate | sent/s | delivered msgs/s | ack p99 | deliver p50 / p99 / max | gen CPU | result |');
-    L.push('|---|---|---|---|---|---|---|---|');
+    L.push('| target | rate | sent/s | delivered msgs/s | ack p99 | deliver p50 / p99 / max | server CPU (ms/msg) | gen CPU | result |');
+    L.push('|---|---|---|---|---|---|---|---|---|');
     for (const [name, t] of Object.entries(a.targets))
-      for (const s of t.steps) L.push(`| ${name} | ${s.targetRate} | ${s.sentPerSec} | ${s.deliveredMsgsPerSec} | ${fmt(s.ack.p99)} | ${fmt(s.deliver.p50)} / ${fmt(s.deliver.p99)} / ${fmt(s.deliver.max)} | ${s.generatorCpuPct}% | ${s.pass ? 'pass' : s.failReasons.join('; ')} |`);
+      for (const s of t.steps) L.push(`| ${name} | ${s.targetRate} | ${s.sentPerSec} | ${s.deliveredMsgsPerSec} | ${fmt(s.ack.p99)} | ${fmt(s.deliver.p50)} / ${fmt(s.deliver.p99)} / ${fmt(s.deliver.max)} | ${fmt(s.serverCpuPct, '%')} (${fmt(s.serverCpuMsPerMsg)}) | ${s.generatorCpuPct}% | ${s.pass ? 'pass' : s.failReasons.join('; ')} |`);
     L.push('');
   }
   const c = r.scenarios.c;
@@ -52,7 +54,7 @@ export function renderSummary(r) {
   }
   const e = r.scenarios.e;
   if (e?.runs?.length) {
-    L.push(`## ${e.title}`, '', `Runs (ms to ready): ${e.runs.map((x) => x.readyMs).join(', ')} — median **${e.medianReadyMs} ms**, max ${e.maxReadyMs} ms (target ≤ 1,500 ms).`, '');
+    L.push(`## ${e.title}`, '', `Runs (ms to ready): ${e.runs.map((x) => x.readyMs).join(', ')} — median **${e.medianReadyMs} ms**, max ${e.maxReadyMs} ms (target ≤ 1,500 ms); CPU time used to get ready: median ${fmt(e.medianCpuMsToReady, ' ms')} (runs: ${e.runs.map((x) => x.cpuMsToReady).join(', ')}).`, '');
   }
   if (r.error) L.push('## Run error', '', '```', r.error, '```', '');
   return L.join('\n') + '\n';

@@ -33,12 +33,21 @@ const { values: opts } = parseArgs({
   },
 });
 const only = new Set(opts.only.split(','));
+// Time budget: a scenario does not start after BENCH_BUDGET_S (default 600 s; it is then listed as
+// skipped), and the whole run is cut off 300 s later whatever happens (partial results are written).
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 600) * 1000;
+const startedAt = Date.now();
+const overBudget = (name) => {
+  if (Date.now() - startedAt < BUDGET_MS) return false;
+  results.notes.push(`scenario ${name} skipped: time budget of ${BUDGET_MS / 1000} s used up`);
+  return true;
+};
 const quick = opts.quick;
 const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...a);
 
 const CLIENTS = quick ? 100 : 1000;
 const ROOMS = quick ? 5 : 50;
-const RATES = quick ? [100, 300] : [250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6500, 8000];
+const RATES = quick ? [100, 300] : [50, 100, 250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6500, 8000];
 const STEP_MS = quick ? 2000 : 5000;
 const DRAIN_MS = quick ? 2000 : 3000;
 const IDLE_CONNS = quick ? 500 : 10_000;
@@ -87,7 +96,7 @@ async function main() {
   log(`seeded ${CLIENTS} users in ${ROOMS} rooms`);
   const nodeArgs = opts['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${opts['cpu-prof']}`] : [];
 
-  if (only.has('a')) {
+  if (only.has('a') && !overBudget('a')) {
     const a = (results.scenarios.a = { title: `(a) ${CLIENTS} clients in ${ROOMS} rooms, increasing send rate until p99 delivery > 100 ms`, targets: {} });
     for (const target of opts.targets.split(',')) {
       const s = await start(target, {}, target === 'parley' ? nodeArgs : []);
@@ -97,8 +106,10 @@ async function main() {
       if (failures) log(`  ${failures} connections failed: ${errors.join('; ')}`);
       const runKey = `a-${target}-${Date.now()}`;
       // Warm-up (JIT, caches, pool connections); not recorded.
-      await runSteps(target, clients, { rates: [RATES[0]], durationMs: 3000, drainMs: DRAIN_MS, runKey: `${runKey}w`, stopOnFail: false });
-      const r = await runSteps(target, clients, { rates: RATES, durationMs: STEP_MS, drainMs: DRAIN_MS, runKey, log });
+      await runSteps(target, clients, { rates: [RATES[0]], durationMs: quick ? 1000 : 3000, drainMs: DRAIN_MS, runKey: `${runKey}w`, stopOnFail: false });
+      const serverCpuMs = () => procStats(s.pid).cpuMs;
+      const r = await runSteps(target, clients, { rates: RATES, durationMs: STEP_MS, drainMs: DRAIN_MS, runKey, serverCpuMs, log });
+      r.serverCpuMsPerMsg = medianCpu(r.steps);
       r.connectFailures = failures;
       if (target !== 'ws') {
         r.persisted = await persisted(runKey, r);
@@ -111,7 +122,8 @@ async function main() {
         r.halfRate = { rate: half, deliver: h.steps[0].deliver, ack: h.steps[0].ack, lost: h.steps[0].lostDeliveries, duplicates: h.steps[0].duplicateDeliveries, pass50ms: (h.steps[0].deliver.p99 ?? Infinity) <= 50, basis: r.maxSustainedMsgsPerSec ? 'max at SLO' : 'saturation (no step met the SLO)' };
       }
       r.serverAfter = procStats(s.pid);
-      r.serverErrorLog = s.tail.filter((l) => /"level":(50|60)/.test(l)).slice(-3);
+      if (target === 'parley') r.serverMetrics = await scrapeMetrics(s.metricsUrl);
+      r.serverErrors = { count: s.errorCount, first: s.errorLines };
       await closeClients(clients);
       a.targets[target] = r;
       if (target === 'parley' && only.has('d')) await scenarioD(s, seeded);
@@ -120,6 +132,9 @@ async function main() {
     const t = a.targets;
     if (t.parley && t.ws?.maxSustainedMsgsPerSec) a.ratioToWs = round2(t.parley.maxSustainedMsgsPerSec / t.ws.maxSustainedMsgsPerSec);
     if (t.parley && t.socketio?.maxSustainedMsgsPerSec) a.ratioToSocketIo = round2(t.parley.maxSustainedMsgsPerSec / t.socketio.maxSustainedMsgsPerSec);
+    // CPU efficiency ratios: (ws CPU per message) / (Parley CPU per message) — the throughput ratio one dedicated core would give.
+    if (t.parley?.serverCpuMsPerMsg && t.ws?.serverCpuMsPerMsg) a.cpuEfficiencyRatioToWs = round2(t.ws.serverCpuMsPerMsg / t.parley.serverCpuMsPerMsg);
+    if (t.parley?.serverCpuMsPerMsg && t.socketio?.serverCpuMsPerMsg) a.cpuEfficiencyRatioToSocketIo = round2(t.socketio.serverCpuMsPerMsg / t.parley.serverCpuMsPerMsg);
     if (t.parley && t.ws?.saturationMsgsPerSec) a.saturationRatioToWs = round2(t.parley.saturationMsgsPerSec / t.ws.saturationMsgsPerSec);
     if (t.parley && t.socketio?.saturationMsgsPerSec) a.saturationRatioToSocketIo = round2(t.parley.saturationMsgsPerSec / t.socketio.saturationMsgsPerSec);
     flush();
@@ -129,16 +144,18 @@ async function main() {
     await stop(s);
   }
 
-  if (only.has('c')) {
+  if (only.has('c') && !overBudget('c')) {
     const c = (results.scenarios.c = { title: `(c) two Parley processes + Redis, ${CLIENTS} clients split across them` });
     const s1 = await start('parley');
     const s2 = await start('parley');
-    const specs = seeded.users.map((u, i) => ({ url: (i % 2 ? s2 : s1).url, server: i % 2, token: u.token, userId: u.id, roomId: u.roomId }));
+    // User i is in room i % ROOMS: alternating replicas per round of rooms puts half of every room on each.
+    const specs = seeded.users.map((u, i) => ({ url: (Math.floor(i / ROOMS) % 2 ? s2 : s1).url, server: Math.floor(i / ROOMS) % 2, token: u.token, userId: u.id, roomId: u.roomId }));
     const { clients, failures } = await connectClients('parley', specs, { concurrency: 50 });
     log(`(c) two replicas ${s1.url} ${s2.url}`);
     const runKey = `c-${Date.now()}`;
     await runSteps('parley', clients, { rates: [RATES[0]], durationMs: 3000, drainMs: DRAIN_MS, runKey: `${runKey}w`, stopOnFail: false });
-    const r = await runSteps('parley', clients, { rates: RATES, durationMs: STEP_MS, drainMs: DRAIN_MS, runKey, log });
+    const r = await runSteps('parley', clients, { rates: RATES, durationMs: STEP_MS, drainMs: DRAIN_MS, runKey, serverCpuMs: () => procStats(s1.pid).cpuMs + procStats(s2.pid).cpuMs, log });
+    r.serverCpuMsPerMsg = medianCpu(r.steps);
     Object.assign(c, r, { connectFailures: failures, persisted: await persisted(runKey, r) });
     await closeClients(clients);
     await stop(s1);
@@ -146,8 +163,8 @@ async function main() {
     flush();
   }
 
-  if (only.has('b')) await scenarioB(seeded);
-  if (only.has('e')) await scenarioE();
+  if (only.has('b') && !overBudget('b')) await scenarioB(seeded);
+  if (only.has('e') && !overBudget('e')) await scenarioE();
 }
 
 async function scenarioD(s, seeded) {
@@ -175,6 +192,31 @@ async function scenarioD(s, seeded) {
   d.login = summariseCannon(lr, quick ? 2 : 5);
   log(`(d) login: ${d.login.rps} req/s, p50 ${d.login.p50} p99 ${d.login.p99} ms, non-2xx ${d.login.non2xx}`);
   flush();
+}
+
+/**
+ * Where a Parley send spends its time, from the server's own Prometheus metrics: mean latency of
+ * each database query and of the Redis fan-out publish, commit→socket-write delivery latency,
+ * and the pool's waiting count at the end.
+ */
+async function scrapeMetrics(metricsUrl) {
+  try {
+    const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+    const sums = {};
+    for (const line of text.split('\n')) {
+      const m = /^(parley_db_query_duration_seconds|parley_redis_publish_duration_seconds|parley_ws_delivery_latency_seconds)_(sum|count)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
+      if (!m) continue;
+      const q = /query="([^"]+)"/.exec(m[3] ?? '')?.[1];
+      const key = q ? `db:${q}` : m[1].replace(/^parley_|_seconds$/g, '');
+      (sums[key] ??= {})[m[2]] = Number(m[4]);
+    }
+    const out = {};
+    for (const [k, v] of Object.entries(sums)) if (v.count) out[k] = { count: v.count, meanMs: round2((v.sum / v.count) * 1000) };
+    const waiting = /parley_db_pool_connections\{state="waiting"\} (\d+)/.exec(text)?.[1];
+    return { ...out, poolWaitingAtEnd: waiting === undefined ? null : Number(waiting) };
+  } catch (err) {
+    return { error: err.message };
+  }
 }
 
 function summariseCannon(r, duration) {
@@ -233,12 +275,15 @@ async function scenarioE() {
     const s = await start('parley');
     await waitReady(s.url);
     const readyMs = performance.now() - t0;
-    e.runs.push({ listeningMs: Math.round(s.listeningMs), readyMs: Math.round(readyMs), rssMiB: round2(procStats(s.pid).rssBytes / 2 ** 20) });
+    const st = procStats(s.pid);
+    // CPU time the process used to get ready: unlike wall time, it hardly depends on how busy the machine is.
+    e.runs.push({ listeningMs: Math.round(s.listeningMs), readyMs: Math.round(readyMs), cpuMsToReady: Math.round(st.cpuMs), rssMiB: round2(st.rssBytes / 2 ** 20) });
     await stop(s);
   }
   e.medianReadyMs = median(e.runs.map((r) => r.readyMs));
   e.maxReadyMs = Math.max(...e.runs.map((r) => r.readyMs));
-  log(`(e) cold start to ready: median ${e.medianReadyMs} ms, max ${e.maxReadyMs} ms`);
+  e.medianCpuMsToReady = median(e.runs.map((r) => r.cpuMsToReady));
+  log(`(e) cold start to ready: median ${e.medianReadyMs} ms, max ${e.maxReadyMs} ms; CPU used to get ready: median ${e.medianCpuMsToReady} ms`);
   flush();
 }
 
@@ -249,6 +294,12 @@ async function spawnMigrate() {
 }
 
 const round2 = (v) => Math.round(v * 100) / 100;
+/** Median server CPU per message over the steps where everything was delivered (null without such steps). */
+function medianCpu(steps) {
+  const kept = steps.filter((x) => x.keptUp && x.serverCpuMsPerMsg).map((x) => x.serverCpuMsPerMsg);
+  const any = steps.filter((x) => x.acked > 0 && x.serverCpuMsPerMsg).map((x) => x.serverCpuMsPerMsg);
+  return kept.length ? median(kept) : any.length ? median(any) : null;
+}
 const stamp = results.date.slice(0, 10);
 mkdirSync(opts.out, { recursive: true });
 function flush() {
@@ -258,6 +309,14 @@ function flush() {
 }
 
 let failed = false;
+const hardStop = setTimeout(async () => {
+  results.error = `hard time limit (${BUDGET_MS / 1000 + 300} s) reached`;
+  for (const s of [...servers]) s.child.kill('SIGKILL');
+  await adminQuery(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
+  flush();
+  process.exit(1);
+}, BUDGET_MS + 300_000);
+hardStop.unref();
 try {
   await main();
   results.machine.loadAvgAtEnd = (await import('node:os')).loadavg();

@@ -190,7 +190,7 @@ export function closeClients(clients) {
  * up to `drainMs` for outstanding acks/deliveries. Stops after the first step that fails
  * (p99 deliver > sloMs, errors, losses, or the generator could not keep the rate).
  */
-export async function runSteps(protocol, clients, { rates, durationMs = 6000, drainMs = 3000, maxDrainMs = 30_000, sloMs = 100, stopFactor = 10, stopOnFail = true, runKey = `k${Date.now()}`, log = () => {} }) {
+export async function runSteps(protocol, clients, { rates, durationMs = 6000, drainMs = 3000, maxDrainMs = 30_000, sloMs = 100, stopFactor = 10, stopOnFail = true, runKey = `k${Date.now()}`, serverCpuMs, log = () => {} }) {
   const proto = PROTOCOLS[protocol];
   // Room membership and per-recipient slots.
   const rooms = new Map();
@@ -253,6 +253,7 @@ export async function runSteps(protocol, clients, { rates, durationMs = 6000, dr
     const first = total;
     const start = performance.now();
     const cpu0 = process.cpuUsage();
+    const server0 = serverCpuMs?.();
     let sent = 0;
     await new Promise((resolve) => {
       const tick = () => {
@@ -301,6 +302,8 @@ export async function runSteps(protocol, clients, { rates, durationMs = 6000, dr
     }
     const drainedMs = performance.now() - drainStart;
     const cpu = process.cpuUsage(cpu0);
+    const serverCpu = serverCpuMs ? serverCpuMs() - server0 : null;
+    const wallMs = performance.now() - start;
     let acked = 0;
     let errored = 0;
     let unanswered = 0;
@@ -345,7 +348,11 @@ export async function runSteps(protocol, clients, { rates, durationMs = 6000, dr
       deliver: h.deliver.summary(),
       ...(h.same.count || h.cross.count ? { deliverSameReplica: h.same.summary(), deliverCrossReplica: h.cross.summary() } : {}),
       drainMs: Math.round(drainedMs),
-      generatorCpuPct: round(((cpu.user + cpu.system) / 1000 / (performance.now() - start)) * 100),
+      generatorCpuPct: round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
+      // CPU the server process(es) spent in this step (send + drain), per acknowledged message and as a share of
+      // one core: on a shared machine this is steadier than throughput (it does not depend on how much CPU the
+      // scheduler granted), and 1000 / serverCpuMsPerMsg estimates the msgs/s one dedicated core sustains.
+      ...(serverCpu === null ? {} : { serverCpuMs: Math.round(serverCpu), serverCpuPct: round((serverCpu / wallMs) * 100), serverCpuMsPerMsg: acked ? Math.round((serverCpu / acked) * 1000) / 1000 : null }),
       generatorKeptUp: sent >= 0.95 * rate * seconds && sendWall < durationMs + 250,
     };
     const reasons = [];
