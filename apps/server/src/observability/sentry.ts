@@ -24,6 +24,9 @@ export interface ErrorTracking {
 
 /** What captureError reads from a Fastify request (duck-typed; no Fastify import). */
 interface RequestLike {
+  /** `{ tags, userId }` form, for callers without a request (reportError from the gateway). */
+  tags?: Record<string, string | number | boolean | undefined>;
+  userId?: string;
   id?: string;
   method?: string;
   url?: string;
@@ -92,6 +95,8 @@ export function startSentry(config: Config, log: Logger, options: SentryOptions 
             scope.setTransactionName(`${req.method ?? ''} ${route}`.trim());
           }
           if (req.auth?.userId) scope.setUser({ id: req.auth.userId });
+          if (req.userId) scope.setUser({ id: req.userId });
+          for (const [k, v] of Object.entries(req.tags ?? {})) if (v !== undefined) scope.setTag(k, v);
         }
         Sentry.captureException(err);
       });

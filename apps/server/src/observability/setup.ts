@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/load.js';
+import { setErrorReporter } from './report.js';
 
 export interface ObservabilityHooks {
   /** Report a server error (5xx) to error tracking; `request` (a Fastify request) adds route, request id and user id. */
@@ -24,6 +25,7 @@ export async function setupObservability(config: Config, log: Logger): Promise<O
   if (config.sentry.dsn) {
     const { startSentry } = await import('./sentry.js');
     errors = startSentry(config, log, { otelFastify: tracing !== undefined });
+    setErrorReporter(errors.captureError);
   }
   return {
     captureError(err, request) {

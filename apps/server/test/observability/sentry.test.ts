@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
+import { reportError } from '../../src/observability/report.js';
 import { setupObservability, type ObservabilityHooks } from '../../src/observability/setup.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createBackend, TEST_ENV, type Backend } from '../support/harness.js';
@@ -117,6 +118,8 @@ describe('Sentry error tracking', () => {
     hooks.captureError(Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' }));
     hooks.captureError(new Error(`failed for postgres://parley:${DB_PASSWORD}@db.internal:5432/parley, contact ${EMAIL}`));
     secrets.push(DB_PASSWORD, EMAIL);
+    // Code without a request (the WebSocket gateway) reports through reportError.
+    reportError(new Error('websocket frame failed in test'), { tags: { 'ws.frame_type': 'message.send' }, userId });
     await hooks.flush();
     if (process.env.DUMP_SENTRY) (await import('node:fs')).writeFileSync(process.env.DUMP_SENTRY, envelopes.map((e) => e.raw).join('\n=====\n'));
   });
@@ -132,7 +135,7 @@ describe('Sentry error tracking', () => {
   it('delivers error events to the DSN with release and environment', () => {
     expect(paths.every((p) => p.startsWith('/api/4242/envelope/'))).toBe(true);
     const evs = events();
-    expect(evs.length).toBeGreaterThanOrEqual(5);
+    expect(evs.length).toBeGreaterThanOrEqual(6);
     for (const ev of evs) {
       expect(ev.release).toBe(RELEASE);
       expect(ev.environment).toBe(ENVIRONMENT);
@@ -152,6 +155,12 @@ describe('Sentry error tracking', () => {
       const headers = Object.fromEntries(Object.entries(ev.request.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
       for (const h of ['authorization', 'cookie', 'x-forwarded-for']) if (h in headers) expect(headers[h]).toBe('[redacted]');
     }
+  });
+
+  it('receives errors from reportError with tags and user id', () => {
+    const ev = events().find((e) => e.exception?.values?.[0]?.value === 'websocket frame failed in test');
+    expect(ev?.tags).toMatchObject({ 'ws.frame_type': 'message.send' });
+    expect(ev?.user).toEqual({ id: userId });
   });
 
   it('groups known infrastructure errors under a stable fingerprint', () => {
