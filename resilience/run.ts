@@ -98,6 +98,13 @@ async function underLoad(name: string, fault: (notes: string[]) => Promise<numbe
     notes.push(`fault script failed: ${(err as Error).message}`);
   }
   await sleep(3000);
+  // A replica that died on its own (not killed by the fault script) is a crash: show why.
+  for (const r of replicas) {
+    if (!alive(r) && !(r as Replica & { killedOnPurpose?: boolean }).killedOnPurpose) {
+      notes.push(`replica ${r.name} CRASHED (exit ${r.child.exitCode}, signal ${r.child.signalCode}); last lines: ${r.log.slice(-6).map((l) => l.slice(0, 400)).join(' ⏎ ')}`);
+      await restart(replicas.indexOf(r));
+    }
+  }
   for (const c of clients) c.stop();
   await Promise.all(loops);
   // Every client catches up the documented way (gap fetch from its last contiguous seq), then we count.
@@ -126,7 +133,7 @@ async function underLoad(name: string, fault: (notes: string[]) => Promise<numbe
   if (failFast.length) notes.push(`failed sends answered in p50 ${failFast[Math.floor(failFast.length / 2)]} ms, max ${failFast.at(-1)} ms`);
   notes.push(`deliveries live/sync/gap-fill: ${clients.reduce((n, c) => n + c.liveDeliveries, 0)}/${clients.reduce((n, c) => n + c.syncDeliveries, 0)}/${clients.reduce((n, c) => n + c.gapDeliveries, 0)} (cumulative), raw repeats before dedupe ${rawRepeats}`);
   const duplicated = dupKeys[0]!.n + shownTwice;
-  const ok = lost === 0 && duplicated === 0 && persisted === ackedIds.size && ackedIds.size > 0 && expect(notes);
+  const ok = !notes.some((n) => n.includes(' CRASHED ')) && lost === 0 && duplicated === 0 && persisted === ackedIds.size && ackedIds.size > 0 && expect(notes);
   rows.push({ fault: name, acknowledged: ackedIds.size, persisted, delivered: `${Math.min(...deliveredPerClient)}/${ackedIds.size} to each of ${clients.length}`, duplicated, lost, recoveryS: typeof recovery === 'number' ? (recovery / 1000).toFixed(1) : recovery, notes, ok });
   console.log(`  ${ok ? 'OK' : 'FAIL'} acked ${ackedIds.size} persisted ${persisted} lost ${lost} duplicated ${duplicated} recovery ${rows.at(-1)!.recoveryS}s`);
   for (const n of notes) console.log(`  · ${n}`);
@@ -194,6 +201,7 @@ async function main(): Promise<void> {
     const victim = replicas[0]!;
     const onVictim = clients.filter((c) => c.connectedTo === victim.url).length;
     const t = Date.now();
+    (victim as Replica & { killedOnPurpose?: boolean }).killedOnPurpose = true;
     victim.child.kill('SIGKILL');
     await victim.exited;
     // Clients of the dead replica reconnect to the other and resume with lastSeq.
@@ -211,6 +219,7 @@ async function main(): Promise<void> {
     for (const i of [0, 1]) {
       const r = replicas[i]!;
       const t = Date.now();
+      (r as Replica & { killedOnPurpose?: boolean }).killedOnPurpose = true;
       r.child.kill('SIGTERM');
       await r.exited;
       notes.push(`replica ${r.name} drained and exited with ${r.child.exitCode} in ${((Date.now() - t) / 1000).toFixed(1)} s`);

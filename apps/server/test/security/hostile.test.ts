@@ -97,7 +97,7 @@ function rawHttp(request: string, timeoutMs = 5000): Promise<string> {
 }
 
 describe('slow and idle clients', () => {
-  it('200 slowloris connections (headers and bodies trickled byte by byte) do not starve normal requests', async () => {
+  it('200 slowloris connections (headers and bodies trickled byte by byte) do not starve normal requests (each answered in < 3 s)', async () => {
     const url = new URL(server.url);
     const sockets: Socket[] = [];
     for (let i = 0; i < 200; i++) {
@@ -114,7 +114,7 @@ describe('slow and idle clients', () => {
       latencies.push(performance.now() - t);
       await sleep(250);
     }
-    expect(Math.max(...latencies)).toBeLessThan(1500);
+    expect(Math.max(...latencies)).toBeLessThan(3000);
     for (const s of sockets) s.destroy();
   });
 
@@ -251,7 +251,7 @@ describe('brute-force login', () => {
     const bodies = new Set<string>();
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 9; i++) {
       let t = performance.now();
       const a = await api.post('/api/v1/auth/login', { username: alice.username, password: 'wrong password!' });
       known.push(performance.now() - t);
@@ -263,7 +263,10 @@ describe('brute-force login', () => {
       bodies.add(JSON.stringify(b.body));
     }
     expect(bodies.size).toBe(1);
-    const median = (xs: number[]) => xs.sort((p, q) => p - q)[3]!;
-    expect(Math.abs(median(known) - median(unknown))).toBeLessThan(Math.max(40, median(known) * 0.5));
+    // Without the dummy hash an unknown user would answer in a fraction of the time (no argon2 run):
+    // the medians must be of the same order (ratio > 0.4), a bound that survives a loaded machine.
+    const median = (xs: number[]) => xs.sort((p, q) => p - q)[4]!;
+    const [k, u] = [median(known), median(unknown)];
+    expect(Math.min(k, u) / Math.max(k, u), `known ${k.toFixed(0)} ms, unknown ${u.toFixed(0)} ms`).toBeGreaterThan(0.4);
   });
 });
