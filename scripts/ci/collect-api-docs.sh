@@ -8,6 +8,7 @@ set -euo pipefail
 site=${1:?usage: collect-api-docs.sh <site-dir>}
 candidates=(
   ${API_DOCS_HTML:+"$API_DOCS_HTML"}
+  dist/api-reference/index.html
   dist/api-docs/index.html
   dist/api/index.html
   docs/api/reference.html

@@ -298,6 +298,16 @@ describe('verify-image.sh and collect-api-docs.sh', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(cwd, 'site/index.html'), 'utf8')).toContain('Parley API');
     expect(existsSync(join(cwd, 'site/openapi.yaml'))).toBe(true);
+    // the path `npm run api:build-docs` writes to wins over the fallbacks
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const built = /--output\s+(\S+)/.exec(pkg.scripts['api:build-docs'] ?? '')?.[1];
+    if (built) {
+      mkdirSync(join(cwd, built, '..'), { recursive: true });
+      writeFileSync(join(cwd, built), '<!doctype html><title>built by redocly</title>');
+      const r2 = await sh('bash', [script('collect-api-docs.sh'), 'site2'], {}, cwd);
+      expect(r2.code, r2.stderr).toBe(0);
+      expect(readFileSync(join(cwd, 'site2/index.html'), 'utf8')).toContain('built by redocly');
+    }
     const empty = join(tmp, 'docs-empty');
     mkdirSync(empty);
     const none = await sh('bash', [script('collect-api-docs.sh'), 'site'], {}, empty);
