@@ -282,6 +282,36 @@ describe('k8s-release.sh (against a recording fake kubectl)', () => {
   });
 });
 
+describe('k6-gate.sh', () => {
+  it('runs loadtest/k6/chat.js in the pinned k6 image with the variables the script reads', async () => {
+    const dir = join(tmp, 'k6');
+    mkdirSync(dir, { recursive: true });
+    const log = join(dir, 'docker.log');
+    writeFileSync(join(dir, 'docker'), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > "${log}"\nexit "\${FAKE_K6_RC:-0}"\n`);
+    chmodSync(join(dir, 'docker'), 0o755);
+    const env = { PATH: `${dir}:${process.env.PATH}`, K6_IMAGE: 'grafana/k6:1.3.0' };
+    const ok = await sh('bash', [script('k6-gate.sh'), 'https://chat.staging.example.com', 'loadtest/k6/chat.js'], env, repoRoot);
+    expect(ok.code, ok.stderr).toBe(0);
+    const args = readFileSync(log, 'utf8').trim().split('\n');
+    expect(args.slice(0, 2)).toEqual(['run', '--rm']);
+    expect(args).toContain('BASE_URL=https://chat.staging.example.com');
+    expect(args).toContain(`${join(repoRoot, 'loadtest/k6')}:/scripts:ro`);
+    expect(args.slice(-5)).toEqual(['grafana/k6:1.3.0', 'run', '--summary-export', '/out/k6-summary.json', '/scripts/chat.js']);
+    // the k6 script reads exactly the variables the gate passes
+    const chat = readFileSync(join(repoRoot, 'loadtest/k6/chat.js'), 'utf8');
+    for (const v of ['BASE_URL', 'K6_VUS', 'K6_DURATION', 'SMOKE_USERNAME', 'SMOKE_PASSWORD']) {
+      expect(chat, v).toContain(`__ENV.${v}`);
+      expect(args.some((a) => a === v || a.startsWith(`${v}=`)), v).toBe(true);
+    }
+    // a failed threshold (k6 exits 99) fails the gate
+    const failed = await sh('bash', [script('k6-gate.sh'), 'https://x.example.com', 'loadtest/k6/chat.js'], { ...env, FAKE_K6_RC: '99' }, repoRoot);
+    expect(failed.code).toBe(99);
+    const noImage = await sh('bash', [script('k6-gate.sh'), 'https://x.example.com', 'loadtest/k6/chat.js'], { PATH: env.PATH, K6_IMAGE: '' }, repoRoot);
+    expect(noImage.code).not.toBe(0);
+    expect(noImage.stderr).toContain('K6_IMAGE is required');
+  });
+});
+
 describe('verify-image.sh and collect-api-docs.sh', () => {
   it('verify-image refuses a reference that is not pinned by digest (before calling cosign)', async () => {
     const r = await sh('bash', [script('verify-image.sh'), 'ghcr.io/parley-chat/parley-server:1.2.3'], { GITHUB_REPOSITORY: 'parley-chat/parley' });
