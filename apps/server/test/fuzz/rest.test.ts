@@ -118,5 +118,5 @@ describe('REST fuzzing from the OpenAPI document', () => {
     const rssAfter = await metric(target.server.metricsUrl, 'process_resident_memory_bytes');
     // Bound: thousands of requests must not grow the resident set by more than 250 MB.
     expect(rssAfter - rssBefore).toBeLessThan(250 * 1024 * 1024);
-  }, 170_000 * Math.max(1, RUNS / 50));
+  }, 170_000 * Math.max(1, RUNS / 40));
 });

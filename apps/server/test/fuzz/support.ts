@@ -4,7 +4,7 @@ import { spawnServer, type ServerProcess } from '../support/process.js';
 
 /** FUZZ_SEED / FUZZ_RUNS make a run reproducible and longer (`FUZZ_SEED=123 FUZZ_RUNS=500 npx vitest run --project server test/fuzz`). */
 export const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
-export const RUNS = Number(process.env.FUZZ_RUNS ?? 50);
+export const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 export interface Target {
   backend: Backend;

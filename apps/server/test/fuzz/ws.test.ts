@@ -91,5 +91,5 @@ describe('WebSocket fuzzing of every client frame type', () => {
     expect(target.server.child.exitCode).toBeNull();
     const rssAfter = await metric(target.server.metricsUrl, 'process_resident_memory_bytes');
     expect(rssAfter - rssBefore).toBeLessThan(250 * 1024 * 1024);
-  }, 170_000 * Math.max(1, RUNS / 50));
+  }, 170_000 * Math.max(1, RUNS / 40));
 });
