@@ -256,7 +256,7 @@ async function wsConnectionsPerReplica(s) {
 // ---- the run ---------------------------------------------------------------------------------
 const state = {};
 async function main() {
-  console.log(`container smoke test: project ${project}, images *:${tag}, work dir ${work}`);
+  console.log(`container smoke test: project ${project}, images ${serverImage} ${webImage}, work dir ${work}`);
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
 
   await step('docker engine and compose available', () => {
@@ -478,6 +478,29 @@ async function main() {
     return `alice and bob on different replicas ${JSON.stringify(split)}; both directions delivered`;
   }, { needs: [REG, 'upload a file and download it back (as the other member)'] });
   const CHAT = 'chat over /ws across server-1 and server-2 (fan-out through Redis)';
+
+  await step('docker compose stop of a replica: its WebSocket clients get close 1012, it exits 0, the other replica serves on', async () => {
+    const client = await connect(main, state.alice.accessToken);
+    cleanups.push(() => client.close());
+    const g = await waitFor('gauge', async () => {
+      const x = await wsConnectionsPerReplica(main);
+      return x['server-1'] + x['server-2'] === 1 ? x : undefined;
+    }, 5_000, 200);
+    const victim = g['server-1'] === 1 ? 'server-1' : 'server-2';
+    const id = main.run(['ps', '-q', victim]).stdout.trim();
+    const t0 = Date.now();
+    const closeCode = Promise.race([client.closed, sleep(15_000).then(() => 'no close within 15 s')]);
+    main.run(['stop', '-t', '20', victim], { timeoutMs: 60_000 });
+    const secs = elapsed(t0);
+    const code = await closeCode;
+    const exit = docker(['inspect', '-f', '{{.State.ExitCode}}', id]).stdout.trim();
+    assert(code === 1012, `client close code ${code}`);
+    assert(exit === '0', `${victim} exited ${exit}`);
+    // the survivor keeps serving through nginx (passive failover for new requests)
+    for (let i = 0; i < 4; i++) await api(main, 'GET', `/api/v1/rooms/${state.room.id}/messages?limit=5`, { token: state.alice.accessToken, expect: 200 });
+    main.run(['up', '-d', '--wait', '--wait-timeout', '120', '--no-deps', victim], { timeoutMs: 180_000 });
+    return `${victim} stopped in ${secs} s (exit 0), client got 1012; restarted healthy`;
+  }, { needs: [CHAT] });
 
   if (env.SANDBOX_PROMETHEUS_IMAGE || env.PROMETHEUS_IMAGE) {
     await step('monitoring profile: Prometheus loads the project rules and scrapes server-1 and server-2', async () => {
