@@ -38,7 +38,7 @@ const STRICT = args.has('strict');
  * the run unless --strict; once fixed, the signature stops matching and any failure is a FAIL again.
  */
 const KNOWN = [
-  { id: 'W0', re: /CRASHED .*(Connection terminated unexpectedly|pg\/lib\/client\.js)/ },
+  { id: 'W0', re: /CRASHED .*(Connection terminated unexpectedly|terminating connection due to administrator command|pg\/lib\/client\.js)/ },
   { id: 'W9', re: /EXIT 1; .*shutdown grace period exceeded/ },
 ];
 const CLIENTS = Number(args.get('clients') ?? 8);
