@@ -75,7 +75,7 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     const address = app.server.address() as AddressInfo;
     const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address}:${address.port}`;
 
-    const metricsServer = await startMetricsServer(config, activeUsers);
+    const metricsServer = await startMetricsServer(config, activeUsers, database);
     const metricsAddress = metricsServer.address() as AddressInfo;
     const metricsUrl = `http://127.0.0.1:${metricsAddress.port}`;
     log.info({ url, metricsUrl, database: database.kind, redis: Boolean(redis) }, 'listening');
@@ -104,13 +104,23 @@ export async function startServer(config: Config, options: ServerOptions): Promi
   }
 }
 
-function startMetricsServer(config: Config, activeUsers: ActiveUsers): Promise<Server> {
+/** parley_db_up reflects the database at scrape time, not only when someone last probed readiness. */
+async function sampleDatabase(database: Database): Promise<void> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref());
+  await Promise.race([database.ping(), timeout]).then(
+    () => metrics.dbUp.set(1),
+    () => metrics.dbUp.set(0),
+  );
+}
+
+function startMetricsServer(config: Config, activeUsers: ActiveUsers, database: Database): Promise<Server> {
   const server = createHttpServer(async (req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
     activeUsers.collect();
+    await sampleDatabase(database);
     const body = await registry.metrics();
     res.writeHead(200, { 'content-type': registry.contentType }).end(body);
   });

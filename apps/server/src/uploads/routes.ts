@@ -65,7 +65,9 @@ export async function uploadRoutes(app: FastifyInstance, m: Modules): Promise<vo
     const encoded = encodeURIComponent(file.meta.filename);
     const ascii = file.meta.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
     const raw = reply as unknown as import('fastify').FastifyReply; // binary body: bypass the JSON response typing
-    if (request.headers['if-none-match'] === `"${file.sha256}"`) return raw.code(304).send();
+    if (request.headers['if-none-match'] === `"${file.sha256}"`) {
+      return raw.code(304).header('etag', `"${file.sha256}"`).header('cache-control', 'private, max-age=86400').send();
+    }
     return raw
       .header('content-type', file.meta.contentType)
       .header('content-length', String(file.data.length))

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ServerConfig, User, UserList, UserSearchQuery, Uuid } from '@parley/protocol';
+import { LIMITS, ServerConfig, User, UserList, UserSearchQuery, Uuid } from '@parley/protocol';
 import { Type } from 'typebox';
 import type { Modules } from '../modules.js';
 import { bearerOrCookie, docs, problems } from '../http/schema.js';
@@ -16,7 +16,7 @@ export async function userRoutes(app: FastifyInstance, m: Modules): Promise<void
     version: config.release,
     environment: config.env,
     sentryDsn: config.sentry.dsn ?? null,
-    limits: { messageBodyMax: 4000, uploadMaxBytes: config.uploadMaxBytes },
+    limits: { messageBodyMax: LIMITS.messageBodyMax, uploadMaxBytes: config.uploadMaxBytes },
   }));
 
   r.get('/api/v1/users', {

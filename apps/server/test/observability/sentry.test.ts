@@ -121,6 +121,9 @@ describe('Sentry error tracking', () => {
     // Code without a request (the WebSocket gateway) reports through reportError.
     reportError(new Error('websocket frame failed in test'), { tags: { 'ws.frame_type': 'message.send' }, userId });
     await hooks.flush();
+    // Sentry's flush gives up after 2 s; on a loaded machine the last envelope can land later.
+    const eventCount = () => envelopes.flatMap((e) => e.items.filter((i) => i.header.type === 'event')).length;
+    for (let waited = 0; waited < 15_000 && eventCount() < 6; waited += 100) await new Promise((r) => setTimeout(r, 100));
     if (process.env.DUMP_SENTRY) (await import('node:fs')).writeFileSync(process.env.DUMP_SENTRY, envelopes.map((e) => e.raw).join('\n=====\n'));
   });
 
