@@ -27,7 +27,11 @@ COPY deploy/docker/precompress.mjs /usr/local/lib/parley/precompress.mjs
 RUN npm run build --workspace packages/protocol \
  && npm run build --workspace apps/web \
  && test -f apps/web/dist/index.html \
+ && find apps/web/dist -name '*.map' -delete \
+ && rm -f apps/web/dist/bundle-report.json \
  && node /usr/local/lib/parley/precompress.mjs apps/web/dist
+# Source maps and the bundle report stay out of the image: the release workflow uploads maps to
+# Sentry from its own build, and nothing in the served tree should describe the source.
 
 # ---------------------------------------------------------------------------------------------
 # runtime: nginx as uid 101, pid and temp files in /tmp (read-only root filesystem compatible).
