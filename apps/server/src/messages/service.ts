@@ -66,9 +66,37 @@ export class MessagesService {
    */
   async send(userId: string, roomId: string, input: SendInput): Promise<{ message: Message; created: boolean }> {
     const access = await this.rooms.authorize(roomId, userId, 'post');
-    const existing = await this.repo.byClientKey(roomId, userId, input.clientKey);
-    if (existing) return { message: await this.presentOne(existing), created: false };
-    if (access.archived) throw new AppError('room-archived', 'This room is archived: nothing new can be posted');
+    let row: MessageRow | undefined;
+    let attachmentIds: string[];
+    try {
+      ({ row, attachmentIds } = await this.insertChecked(userId, roomId, access.archived, input));
+    } catch (err) {
+      // A retry is answered with the original even when its input would now be refused (room
+      // archived since, attachments already claimed, …). The idempotency lookup runs only on this
+      // failure path, so a first send costs one statement instead of a lookup plus the insert.
+      const existing = await this.repo.byClientKey(roomId, userId, input.clientKey).catch(() => undefined);
+      if (existing) return { message: await this.presentOne(existing), created: false };
+      throw err;
+    }
+    if (!row) {
+      // The idempotency key was used already (a retry, or a concurrent retry that won): return the original.
+      const original = await this.repo.byClientKey(roomId, userId, input.clientKey);
+      if (!original) throw new AppError('internal');
+      return { message: await this.presentOne(original), created: false };
+    }
+    const committedAt = Date.now();
+    metrics.messagesCreated.inc({ room_kind: access.kind });
+    // A message just created has no reactions yet (a reaction is a later event with its own seq),
+    // and has attachments only when it claimed some: a plain message skips those two queries.
+    const message = attachmentIds.length ? await this.presentOne(row) : presentMessage(row, await this.users.profile(userId), [], []);
+    await this.rooms.invalidateUnread(roomId).catch(() => undefined);
+    await this.events.toRoom(roomId, { type: 'message.created', roomId, seq: message.seq, message }, committedAt);
+    return { message, created: true };
+  }
+
+  /** Validates and inserts; `row` is undefined when the idempotency key was used already. */
+  private async insertChecked(userId: string, roomId: string, archived: boolean, input: SendInput): Promise<{ row: MessageRow | undefined; attachmentIds: string[] }> {
+    if (archived) throw new AppError('room-archived', 'This room is archived: nothing new can be posted');
     const body = cleanBody(input.body);
     if (input.parentId) {
       const parent = await this.repo.byId(roomId, input.parentId);
@@ -76,27 +104,15 @@ export class MessagesService {
       if (parent.parent_id) throw new AppError('validation', 'Replies go to the thread’s first message, not to a reply', { errors: [{ path: '/parentId', message: 'must be a top-level message' }] });
     }
     const attachmentIds = [...new Set(input.attachmentIds ?? [])];
-    let row: MessageRow | undefined;
     try {
-      row = await this.repo.insert({ id: randomUUID(), roomId, authorId: userId, body, clientKey: input.clientKey, parentId: input.parentId ?? null, attachmentIds });
+      const row = await this.repo.insert({ id: randomUUID(), roomId, authorId: userId, body, clientKey: input.clientKey, parentId: input.parentId ?? null, attachmentIds });
+      return { row, attachmentIds };
     } catch (err) {
       if (err instanceof ArchivedRoomError) throw new AppError('room-archived', 'This room is archived: nothing new can be posted');
       if (err instanceof AttachmentError) throw new AppError('validation', 'An attachment is unknown, not yours, from another room or already used', { errors: [{ path: '/attachmentIds', message: 'invalid attachment' }] });
       metrics.messageSendFailures.inc({ reason: 'database' });
       throw err;
     }
-    if (!row) {
-      // Lost a race with a concurrent retry of the same send: return the one that won.
-      const original = await this.repo.byClientKey(roomId, userId, input.clientKey);
-      if (!original) throw new AppError('internal');
-      return { message: await this.presentOne(original), created: false };
-    }
-    const committedAt = Date.now();
-    metrics.messagesCreated.inc({ room_kind: access.kind });
-    const message = await this.presentOne(row);
-    await this.rooms.invalidateUnread(roomId).catch(() => undefined);
-    await this.events.toRoom(roomId, { type: 'message.created', roomId, seq: message.seq, message }, committedAt);
-    return { message, created: true };
   }
 
   private async changeAndAnnounce(roomId: string, messageId: string, reason: 'edited' | 'deleted' | 'reaction', apply: Parameters<MessagesRepository['change']>[2]): Promise<Message> {

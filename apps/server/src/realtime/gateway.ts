@@ -16,8 +16,11 @@ const TYPING_MIN_INTERVAL_MS = 1000;
 
 interface RoomState {
   /** While the initial sync is being sent, live events wait here so they arrive after it. */
-  pending: string[] | null;
+  pending: (string | Buffer)[] | null;
 }
+
+/** Send options for a pre-encoded frame: a Buffer still goes out as a text frame. */
+const TEXT = { binary: false } as const;
 
 class Connection {
   readonly id = randomUUID();
@@ -31,14 +34,17 @@ class Connection {
 
   constructor(readonly ws: WebSocket, private readonly maxBuffered: number, private readonly onSlow: (c: Connection) => void) {}
 
-  /** Writes a pre-serialised frame; a peer that stopped reading is disconnected, not buffered without bound. */
-  sendRaw(json: string): boolean {
+  /**
+   * Writes a pre-serialised frame; a peer that stopped reading is disconnected, not buffered without bound.
+   * Fan-out passes one UTF-8 Buffer for all recipients: ws would otherwise encode the string again per socket.
+   */
+  sendRaw(json: string | Buffer): boolean {
     if (this.closed) return false;
     if (this.ws.bufferedAmount > this.maxBuffered) {
       this.onSlow(this);
       return false;
     }
-    this.ws.send(json);
+    this.ws.send(json, TEXT);
     return true;
   }
 
@@ -313,11 +319,12 @@ export class Gateway {
     const set = this.roomMembers.get(roomId);
     if (!set) return;
     const event = decodeEvent(payload);
+    const data = set.size > 1 ? Buffer.from(event.json) : event.json; // encoded once, written to every socket
     let sent = 0;
     for (const conn of set) {
       const state = conn.rooms.get(roomId);
-      if (state?.pending) state.pending.push(event.json);
-      else if (conn.sendRaw(event.json)) sent++;
+      if (state?.pending) state.pending.push(data);
+      else if (conn.sendRaw(data)) sent++;
     }
     if (sent) metrics.wsFramesOut.inc({ type: event.type }, sent);
     if (event.type === 'message.created' && sent) metrics.wsDeliveryLatency.observe(Math.max(0, Date.now() - event.committedAt) / 1000);
