@@ -73,6 +73,10 @@ describe('load runner smoke', () => {
       await admin.end();
     });
     afterAll(async () => {
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`parley-bench-test:${process.pid}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
       const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
       await admin.connect();
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
