@@ -325,7 +325,7 @@ async function main(): Promise<void> {
       const form = new FormData();
       form.append('file', new Blob([randomBytes(512 * 1024)]), `big-${i}.bin`);
       const res = await fetch(`${a.url}/api/v1/rooms/${roomId}/uploads`, { method: 'POST', headers: { authorization: `Bearer ${users[0]!.token}` }, body: form });
-      const body = await res.json().catch(() => null);
+      const body: any = await res.json().catch(() => null);
       statuses.set(String(res.status), (statuses.get(String(res.status)) ?? 0) + 1);
       if (res.status === 201) stored.push(body.id);
       else firstFailure ??= { status: res.status, body };

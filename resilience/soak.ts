@@ -18,7 +18,15 @@ export const BOUNDS = {
   dbConnectionsMax: 10, // DATABASE_POOL_MAX
 };
 
-async function scrape(metricsUrl: string): Promise<Record<string, number>> {
+interface Metrics {
+  rssMb: number;
+  heapMb: number;
+  lagP99Ms: number;
+  handles: number;
+  ws: number;
+}
+
+async function scrape(metricsUrl: string): Promise<Metrics> {
   const text = await (await fetch(`${metricsUrl}/metrics`)).text();
   const get = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
   return {
@@ -52,7 +60,7 @@ export async function runSoak(opts: { seconds: number; env: Record<string, strin
   })();
   const db = new pg.Client({ connectionString: opts.pgUrl });
   await db.connect();
-  const samples: (Record<string, number> & { t: number; dbConns: number })[] = [];
+  const samples: (Metrics & { t: number; dbConns: number })[] = [];
   const start = Date.now();
   while (Date.now() - start < opts.seconds * 1000) {
     await sleep(Math.min(10_000, opts.seconds * 1000 - (Date.now() - start)));
