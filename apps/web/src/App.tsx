@@ -146,7 +146,6 @@ export function App({ store }: { store: Store }) {
         },
       }),
     // A fresh client per session.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [store, session],
   );
 

@@ -2,6 +2,7 @@ import { CLOSE_CODES, ClientFrames, LIMITS, PROTOCOL_VERSION, ServerFrames } fro
 import { SERVER_VERSION } from '../config/load.js';
 import { ComponentNamer } from './schema.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OpenAPI/AsyncAPI documents are built and walked as plain JSON
 type Json = Record<string, any>;
 
 /** Meaning of every close code in CLOSE_CODES (buildAsyncApi fails when one is missing). */

@@ -7,6 +7,7 @@ import { CONFIG_VARS } from '../config/schema.js';
 import { buildAsyncApi } from './asyncapi.js';
 import { ComponentNamer, type OperationDocs, type ResponseHeaderDoc } from './schema.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OpenAPI/AsyncAPI documents are built and walked as plain JSON
 type Json = Record<string, any>;
 
 /**

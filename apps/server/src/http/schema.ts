@@ -2,6 +2,7 @@ import * as protocol from '@parley/protocol';
 import { Problem } from '@parley/protocol';
 import type { TSchema } from 'typebox';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- OpenAPI/AsyncAPI documents are built and walked as plain JSON
 type Json = Record<string, any>;
 
 /** Problem-details responses for the given statuses (every route also may answer 429/500/503). */

@@ -108,7 +108,7 @@ export class RoomsRepository {
   async markRead(roomId: string, userId: string, seq: number): Promise<number | undefined> {
     const row = await this.db
       .updateTable('room_members')
-      .set((eb) => ({
+      .set(() => ({
         last_read_seq: sql<number>`LEAST(GREATEST(room_members.last_read_seq, ${seq}), (SELECT last_seq FROM rooms WHERE id = ${roomId}))`,
       }))
       .where('room_id', '=', roomId)

@@ -26,7 +26,7 @@ function looksLikeText(data: Uint8Array): boolean {
 
 /** Drops a UTF-8 sequence cut off at the end of the sample. */
 function trimPartialUtf8(bytes: Uint8Array): Uint8Array {
-  let end = bytes.length;
+  const end = bytes.length;
   for (let i = 1; i <= 3 && end - i >= 0; i++) {
     const b = bytes[end - i]!;
     if ((b & 0xc0) === 0xc0) return bytes.subarray(0, end - i);
@@ -38,6 +38,7 @@ function trimPartialUtf8(bytes: Uint8Array): Uint8Array {
 /** A file name safe to echo back: no path, no control characters, bounded length. */
 export function safeFilename(name: string | undefined): string {
   const base = (name ?? 'file').split(/[\\/]/).pop() ?? 'file';
+  // eslint-disable-next-line no-control-regex -- stripping control characters is the point
   const cleaned = base.replace(/[\u0000-\u001f\u007f"]/g, '').trim().slice(0, 200);
   return cleaned && cleaned !== '.' && cleaned !== '..' ? cleaned : 'file';
 }

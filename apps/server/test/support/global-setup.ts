@@ -37,7 +37,7 @@ export default async function setup(project: TestProject) {
     await tdb.migrate();
     await tdb.close();
   } catch (err) {
-    if (inCI) throw new Error(`PostgreSQL is required under CI=true: ${(err as Error).message}`);
+    if (inCI) throw new Error(`PostgreSQL is required under CI=true: ${(err as Error).message}`, { cause: err });
     console.warn(`PostgreSQL unavailable (${(err as Error).message}): PostgreSQL tests will be skipped`);
     pgTemplate = null;
   }
@@ -48,7 +48,7 @@ export default async function setup(project: TestProject) {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    if (inCI) throw new Error(`Redis is required under CI=true: ${(err as Error).message}`);
+    if (inCI) throw new Error(`Redis is required under CI=true: ${(err as Error).message}`, { cause: err });
     console.warn('Redis unavailable: Redis tests will be skipped');
     redisAvailable = false;
   } finally {
