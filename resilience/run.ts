@@ -203,8 +203,9 @@ async function newConnection(url: string, via: 'ticket' | 'cookie'): Promise<str
       ws.on('open', () => ticket && ws.send(JSON.stringify({ type: 'auth', id: 'a', ticket })));
       ws.on('message', (d) => {
         const f = JSON.parse(d.toString());
-        if (f.type === 'ready') (clearTimeout(timer), resolve('ok'));
-        if (f.type === 'error') (clearTimeout(timer), resolve(`error ${f.code}/${f.status}`));
+        if (f.type !== 'ready' && f.type !== 'error') return;
+        clearTimeout(timer);
+        resolve(f.type === 'ready' ? 'ok' : `error ${f.code}/${f.status}`);
       });
       ws.on('close', (code) => (clearTimeout(timer), resolve(`closed ${code}`)));
     });
