@@ -35,6 +35,8 @@ export function toAppError(err: unknown): AppError {
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) return new AppError(BY_STATUS[status] ?? 'bad-request', e.message);
   if (status === 503) return new AppError('unavailable', 'Temporarily unavailable; retry shortly');
+  // PostgreSQL down or out of connections: a retryable 503 (HTTP and WebSocket alike), not a 500.
+  if (isDatabaseUnavailable(err)) return new AppError('unavailable', 'The database is unreachable; retry shortly', { retryAfter: 2 });
   return new AppError('internal', 'Something went wrong on our side; it has been logged');
 }
 
@@ -49,10 +51,7 @@ function isDatabaseUnavailable(err: unknown): boolean {
 
 export function installErrorHandling(app: FastifyInstance, onServerError: (err: unknown, request: FastifyRequest) => void): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    let appError = toAppError(err);
-    if (appError.code === 'internal' && isDatabaseUnavailable(err)) {
-      appError = new AppError('unavailable', 'The database is unreachable; retry shortly', { retryAfter: 2 });
-    }
+    const appError = toAppError(err);
     if (appError.status >= 500) {
       request.log.error({ err }, 'request failed');
       onServerError(err, request);

@@ -44,13 +44,20 @@ if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('PTTL', KEYS[1])}
 `;
 
+type HitCommand = (key: string, windowMs: number) => Promise<[number, number]>;
+
 export class RedisRateLimiter implements RateLimiter {
   private lastWarn = 0;
-  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly prefix: string) {}
+  private readonly hitScript: HitCommand;
+  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly prefix: string) {
+    // defineCommand sends EVALSHA (the script body only once per connection).
+    redis.defineCommand('parleyRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.hitScript = (redis as unknown as { parleyRateHit: HitCommand }).parleyRateHit.bind(redis);
+  }
 
   async hit(key: string, limit: number, windowMs: number): Promise<RateDecision> {
     try {
-      const [count, ttl] = (await this.redis.eval(HIT_SCRIPT, 1, `${this.prefix}rl:${key}`, windowMs)) as [number, number];
+      const [count, ttl] = await this.hitScript(`${this.prefix}rl:${key}`, windowMs);
       return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetMs: ttl > 0 ? ttl : windowMs };
     } catch (err) {
       if (Date.now() - this.lastWarn > 10_000) {

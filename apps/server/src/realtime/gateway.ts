@@ -9,6 +9,8 @@ import { AppError } from '../http/problem.js';
 import { metrics } from '../observability/metrics.js';
 import { decodeEvent, roomChannel, userChannel } from './events.js';
 import { parseClientFrame } from './validate.js';
+import { recordSpanError, withSpan } from '../observability/span.js';
+import { reportError } from '../observability/report.js';
 
 const AUTH_TIMEOUT_MS = 10_000;
 const MAX_INVALID_FRAMES = 20;
@@ -175,18 +177,24 @@ export class Gateway {
     }
     const frame = check.frame;
     metrics.wsFramesIn.inc({ type: frame.type });
-    try {
-      if (!conn.user && frame.type !== 'auth' && frame.type !== 'ping') throw new AppError('unauthenticated', 'Authenticate first: send an auth frame with a ticket');
-      const result = await this.dispatch(conn, frame);
-      if (frame.id !== undefined && frame.type !== 'ping') conn.send({ type: 'ack', id: frame.id, ...(result === undefined ? {} : { result }) });
-    } catch (err) {
-      const appError = toAppError(err);
-      if (appError.status >= 500) {
-        this.m.infra.log.error({ err, frameType: frame.type }, 'websocket frame failed');
-        if (frame.type === 'message.send') metrics.messageSendFailures.inc({ reason: 'internal' });
+    // Each frame is its own trace (no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+    const attributes = { 'parley.ws.frame_type': frame.type, 'parley.ws.connection_id': conn.id, 'enduser.id': conn.user?.id };
+    await withSpan(`ws ${frame.type}`, attributes, async () => {
+      try {
+        if (!conn.user && frame.type !== 'auth' && frame.type !== 'ping') throw new AppError('unauthenticated', 'Authenticate first: send an auth frame with a ticket');
+        const result = await this.dispatch(conn, frame);
+        if (frame.id !== undefined && frame.type !== 'ping') conn.send({ type: 'ack', id: frame.id, ...(result === undefined ? {} : { result }) });
+      } catch (err) {
+        const appError = toAppError(err);
+        if (appError.status >= 500) {
+          this.m.infra.log.error({ err, frameType: frame.type }, 'websocket frame failed');
+          if (frame.type === 'message.send') metrics.messageSendFailures.inc({ reason: 'internal' });
+          recordSpanError(err);
+          reportError(err, { tags: { 'ws.frame_type': frame.type }, userId: conn.user?.id });
+        }
+        this.reject(conn, frame.id, appError.code, appError.message, appError.extra.retryAfter);
       }
-      this.reject(conn, frame.id, appError.code, appError.message, appError.extra.retryAfter);
-    }
+    }, { newTrace: true, kind: 'server' });
   }
 
   private reject(conn: Connection, id: string | undefined, code: AppError['code'], message: string, retryAfterS?: number): void {

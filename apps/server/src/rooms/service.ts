@@ -55,9 +55,9 @@ export class RoomsService {
 
   /** Loads the caller's access to a room and checks one action; non-members of private rooms get 404. */
   async authorize(roomId: string, userId: string, action: RoomAction): Promise<RoomAccess> {
-    const facts = await this.roomFacts(roomId);
+    // Two independent cache reads: one round trip instead of two.
+    const [facts, role] = await Promise.all([this.roomFacts(roomId), this.roleOf(roomId, userId)]);
     if (!facts) throw notFound('No such room');
-    const role = await this.roleOf(roomId, userId);
     if (!can(facts.kind, role, action)) {
       if (hidesExistence(facts.kind, role)) throw notFound('No such room');
       if (role === null) throw forbidden('Join the room first');
