@@ -26,3 +26,20 @@ describe('static checks', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('.ci/run', () => {
+  it('passes shellcheck', () => {
+    let out = '';
+    let code = 0;
+    try {
+      out = execFileSync('shellcheck', ['.ci/run'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      const e = err as { status: number; stdout: string; stderr?: string; code?: string };
+      if (e.code === 'ENOENT') throw new Error('shellcheck is not installed (apt-get install shellcheck)');
+      code = e.status;
+      out = e.stdout;
+    }
+    expect(out).toBe('');
+    expect(code).toBe(0);
+  });
+});
