@@ -1,4 +1,32 @@
+import { posix } from 'node:path';
 import { defineConfig } from 'vitepress';
+
+/** Where repository files outside docs/ are shown (the runbook_url annotations use the same). */
+const REPO_BLOB = 'https://github.com/parley-chat/parley/blob/main/';
+
+/**
+ * Relative links that leave docs/ (source files, tests, manifests, the root *.md files) point at
+ * files, not pages: on the site they open the file in the repository browser. tests/docs checks
+ * that every such file exists.
+ */
+function repoLinks(md: any) {
+  md.core.ruler.push('parley-repo-links', (state: any) => {
+    const page: string = state.env?.relativePath ?? '';
+    for (const block of state.tokens) {
+      for (const t of block.children ?? []) {
+        if (t.type !== 'link_open') continue;
+        const href: string = t.attrGet('href') ?? '';
+        if (!href || /^[a-z][a-z0-9+.-]*:|^\/|^#/i.test(href)) continue;
+        const [path, hash] = href.split('#');
+        const target = posix.normalize(posix.join('docs', posix.dirname(page), path));
+        if (target.startsWith('docs/')) continue;
+        t.attrSet('href', REPO_BLOB + target + (hash ? `#${hash}` : ''));
+        t.attrSet('target', '_blank');
+        t.attrSet('rel', 'noreferrer');
+      }
+    }
+  });
+}
 
 // Parley documentation site. Built by `npm run docs:build` (docs/.vitepress/build.mjs) into
 // dist/docs; previewed with `npm run docs:dev`. Everything builds offline: local search, no CDN.
@@ -35,7 +63,10 @@ export default defineConfig({
   },
   srcExclude: ['**/node_modules/**'],
   markdown: {
-    config: (md) => mermaidFence(md),
+    config: (md) => {
+      mermaidFence(md);
+      repoLinks(md);
+    },
     // LogQL (Loki queries in monitoring.md) has no Shiki grammar: show it as plain text, without a warning.
     languages: [{ name: 'logql', scopeName: 'source.logql', patterns: [], repository: {} } as any],
   },
