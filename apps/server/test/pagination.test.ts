@@ -1,43 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.js';
-import { backends, createBackend, startTestServer, type Backend } from './support/harness.js';
-import { createRoom, registerUser, sendMessage, type TestUser } from './support/client.js';
+import { describe, expect, it } from 'vitest';
+import { backends, useTestServer } from './support/harness.js';
+import { createRoom, sendMessage } from './support/client.js';
 
 describe.each(backends())('cursor pagination and idempotent sends on %s', (backendName) => {
-  let backend: Backend;
-  let server: RunningServer;
-  let alice: TestUser;
-  let bob: TestUser;
-
-  beforeAll(async () => {
-    backend = await createBackend(backendName);
-    server = await startTestServer(backend);
-    alice = await registerUser(server.url, 'alice');
-    bob = await registerUser(server.url, 'bob');
-  });
-  afterAll(async () => {
-    await server?.shutdown();
-    await backend?.dispose();
-  });
+  const ctx = useTestServer(backendName, { users: ['alice', 'bob'] });
 
   it('pages backwards through history while new messages arrive, with no gaps and no duplicates', async () => {
-    const room = await createRoom(alice, 'public');
-    await bob.api.post(`/api/v1/rooms/${room.id}/join`);
-    for (let i = 0; i < 60; i++) await sendMessage(alice, room.id, `history ${i}`);
+    const room = await createRoom(ctx.users.alice, 'public');
+    await ctx.users.bob.api.post(`/api/v1/rooms/${room.id}/join`);
+    for (let i = 0; i < 60; i++) await sendMessage(ctx.users.alice, room.id, `history ${i}`);
 
     // A writer keeps inserting concurrently while the reader pages back.
     let writing = true;
     const writer = (async () => {
       let n = 0;
-      while (writing) await sendMessage(bob, room.id, `concurrent ${n++}`);
+      while (writing) await sendMessage(ctx.users.bob, room.id, `concurrent ${n++}`);
       return n;
     })();
-    const first = await alice.api.get(`/api/v1/rooms/${room.id}/messages?limit=10`);
+    const first = await ctx.users.alice.api.get(`/api/v1/rooms/${room.id}/messages?limit=10`);
     const seen: number[] = first.body.items.map((m: any) => m.seq);
     let cursor = first.body.prevCursor;
     while (cursor !== null) {
-      const page = await alice.api.get(`/api/v1/rooms/${room.id}/messages?limit=7&before=${cursor}`);
+      const page = await ctx.users.alice.api.get(`/api/v1/rooms/${room.id}/messages?limit=7&before=${cursor}`);
       expect(page.status).toBe(200);
       seen.unshift(...page.body.items.map((m: any) => m.seq));
       cursor = page.body.prevCursor;
@@ -47,7 +32,7 @@ describe.each(backends())('cursor pagination and idempotent sends on %s', (backe
     writing = false;
     const written = await writer;
     while (after !== null) {
-      const page = await alice.api.get(`/api/v1/rooms/${room.id}/messages?limit=9&after=${after}`);
+      const page = await ctx.users.alice.api.get(`/api/v1/rooms/${room.id}/messages?limit=9&after=${after}`);
       seen.push(...page.body.items.map((m: any) => m.seq));
       after = page.body.nextCursor;
     }
@@ -56,46 +41,46 @@ describe.each(backends())('cursor pagination and idempotent sends on %s', (backe
   });
 
   it('returns the original message for a retried send, even for concurrent retries', async () => {
-    const room = await createRoom(alice, 'public');
+    const room = await createRoom(ctx.users.alice, 'public');
     const clientKey = randomUUID();
-    const first = await alice.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'only once', clientKey });
+    const first = await ctx.users.alice.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'only once', clientKey });
     expect(first.status).toBe(201);
-    const retry = await alice.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'only once', clientKey });
+    const retry = await ctx.users.alice.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'only once', clientKey });
     expect(retry.status).toBe(200);
     expect(retry.body.id).toBe(first.body.id);
 
     const racing = randomUUID();
-    const results = await Promise.all(Array.from({ length: 8 }, () => alice.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'race', clientKey: racing })));
+    const results = await Promise.all(Array.from({ length: 8 }, () => ctx.users.alice.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'race', clientKey: racing })));
     const ids = new Set(results.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
-    const page = await alice.api.get(`/api/v1/rooms/${room.id}/messages`);
+    const page = await ctx.users.alice.api.get(`/api/v1/rooms/${room.id}/messages`);
     expect(page.body.items.map((m: any) => m.body)).toEqual(['only once', 'race']);
     expect(page.body.headSeq).toBe(2); // no sequence number was burnt by the losers
 
     // The same key from another user is a different message: keys are scoped per author.
-    await bob.api.post(`/api/v1/rooms/${room.id}/join`);
-    const bobs = await bob.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'mine', clientKey });
+    await ctx.users.bob.api.post(`/api/v1/rooms/${room.id}/join`);
+    const bobs = await ctx.users.bob.api.post(`/api/v1/rooms/${room.id}/messages`, { body: 'mine', clientKey });
     expect(bobs.status).toBe(201);
     expect(bobs.body.id).not.toBe(first.body.id);
   });
 
   it('counts unread messages per member and clears them with the read marker', async () => {
-    const room = await createRoom(alice, 'public');
-    await bob.api.post(`/api/v1/rooms/${room.id}/join`);
-    const unread = async () => (await bob.api.get('/api/v1/rooms')).body.items.find((r: any) => r.id === room.id).unread;
+    const room = await createRoom(ctx.users.alice, 'public');
+    await ctx.users.bob.api.post(`/api/v1/rooms/${room.id}/join`);
+    const unread = async () => (await ctx.users.bob.api.get('/api/v1/rooms')).body.items.find((r: any) => r.id === room.id).unread;
     expect(await unread()).toBe(0);
-    for (let i = 0; i < 3; i++) await sendMessage(alice, room.id, `u${i}`);
+    for (let i = 0; i < 3; i++) await sendMessage(ctx.users.alice, room.id, `u${i}`);
     expect(await unread()).toBe(3);
-    await sendMessage(bob, room.id, 'my own message does not count');
+    await sendMessage(ctx.users.bob, room.id, 'my own message does not count');
     expect(await unread()).toBe(3);
-    const m = await sendMessage(alice, room.id, 'u3');
+    const m = await sendMessage(ctx.users.alice, room.id, 'u3');
     expect(await unread()).toBe(4); // cached count was invalidated by the new message
-    await alice.api.del(`/api/v1/rooms/${room.id}/messages/${m.id}`);
+    await ctx.users.alice.api.del(`/api/v1/rooms/${room.id}/messages/${m.id}`);
     expect(await unread()).toBe(3); // ...and by the delete
-    expect((await bob.api.put(`/api/v1/rooms/${room.id}/read`, { seq: 2 })).body.unread).toBe(1);
+    expect((await ctx.users.bob.api.put(`/api/v1/rooms/${room.id}/read`, { seq: 2 })).body.unread).toBe(1);
     expect(await unread()).toBe(1);
-    expect((await bob.api.put(`/api/v1/rooms/${room.id}/read`, { seq: 1 })).body.lastReadSeq).toBe(2); // never moves back
-    expect((await bob.api.put(`/api/v1/rooms/${room.id}/read`, { seq: 999 })).body.lastReadSeq).toBe(6); // capped at the head
+    expect((await ctx.users.bob.api.put(`/api/v1/rooms/${room.id}/read`, { seq: 1 })).body.lastReadSeq).toBe(2); // never moves back
+    expect((await ctx.users.bob.api.put(`/api/v1/rooms/${room.id}/read`, { seq: 999 })).body.lastReadSeq).toBe(6); // capped at the head
   });
 });

@@ -1,32 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../src/server.js';
-import { backends, createBackend, startTestServer, type Backend } from './support/harness.js';
-import { createRoom, registerUser, sendMessage, WsClient, type TestUser } from './support/client.js';
+import { describe, expect, it } from 'vitest';
+import { backends, useTestServer } from './support/harness.js';
+import { createRoom, sendMessage, WsClient } from './support/client.js';
 
 describe.each(backends())('reconnect and resume on %s', (backendName) => {
-  let backend: Backend;
-  let server: RunningServer;
-  let alice: TestUser;
-  let bob: TestUser;
-
-  beforeAll(async () => {
-    backend = await createBackend(backendName);
-    server = await startTestServer(backend);
-    alice = await registerUser(server.url, 'alice');
-    bob = await registerUser(server.url, 'bob');
-  });
-  afterAll(async () => {
-    await server?.shutdown();
-    await backend?.dispose();
-  });
+  const ctx = useTestServer(backendName, { users: ['alice', 'bob'] });
 
   it('sends everything missed while disconnected, in its current state, and nothing twice', async () => {
-    const room = await createRoom(alice, 'public');
-    await bob.api.post(`/api/v1/rooms/${room.id}/join`);
-    const first = await WsClient.connect(server.url, bob);
+    const room = await createRoom(ctx.users.alice, 'public');
+    await ctx.users.bob.api.post(`/api/v1/rooms/${room.id}/join`);
+    const first = await WsClient.connect(ctx.server.url, ctx.users.bob);
     await first.request({ type: 'subscribe', rooms: [{ roomId: room.id }] });
-    const early = await sendMessage(alice, room.id, 'before the disconnect');
+    const early = await sendMessage(ctx.users.alice, room.id, 'before the disconnect');
     await first.waitFor((f) => f.type === 'message.created' && f.message.id === early.id);
     const lastSeq = Math.max(...first.messagesIn(room.id).map((f) => f.seq));
     first.close();
@@ -34,12 +19,12 @@ describe.each(backends())('reconnect and resume on %s', (backendName) => {
 
     // While Bob is away: 30 messages, one edited, one deleted, one reaction.
     const missed = [];
-    for (let i = 0; i < 30; i++) missed.push(await sendMessage(alice, room.id, `missed ${i}`));
-    await alice.api.patch(`/api/v1/rooms/${room.id}/messages/${missed[3]!.id}`, { body: 'missed 3 (edited)' });
-    await alice.api.del(`/api/v1/rooms/${room.id}/messages/${missed[5]!.id}`);
-    await alice.api.put(`/api/v1/rooms/${room.id}/messages/${early.id}/reactions/${encodeURIComponent('🎉')}`);
+    for (let i = 0; i < 30; i++) missed.push(await sendMessage(ctx.users.alice, room.id, `missed ${i}`));
+    await ctx.users.alice.api.patch(`/api/v1/rooms/${room.id}/messages/${missed[3]!.id}`, { body: 'missed 3 (edited)' });
+    await ctx.users.alice.api.del(`/api/v1/rooms/${room.id}/messages/${missed[5]!.id}`);
+    await ctx.users.alice.api.put(`/api/v1/rooms/${room.id}/messages/${early.id}/reactions/${encodeURIComponent('🎉')}`);
 
-    const again = await WsClient.connect(server.url, bob);
+    const again = await WsClient.connect(ctx.server.url, ctx.users.bob);
     try {
       const ack = await again.request({ type: 'subscribe', rooms: [{ roomId: room.id, lastSeq }] });
       expect(ack.type).toBe('ack');
@@ -56,7 +41,7 @@ describe.each(backends())('reconnect and resume on %s', (backendName) => {
       expect((byId.get(early.id) as any).reactions[0].emoji).toBe('🎉');
 
       // Live again: the next message follows the covered head without a gap.
-      const next = await sendMessage(alice, room.id, 'live again');
+      const next = await sendMessage(ctx.users.alice, room.id, 'live again');
       const live = await again.waitFor((f) => f.type === 'message.created' && f.message.id === next.id);
       expect(live.seq).toBe(sync.headSeq + 1);
     } finally {
@@ -65,13 +50,13 @@ describe.each(backends())('reconnect and resume on %s', (backendName) => {
   });
 
   it('pages gap fills through /changes with hasMore until everything is covered', async () => {
-    const room = await createRoom(alice, 'public');
+    const room = await createRoom(ctx.users.alice, 'public');
     const sent = [];
-    for (let i = 0; i < 23; i++) sent.push(await sendMessage(alice, room.id, `m${i}`));
+    for (let i = 0; i < 23; i++) sent.push(await sendMessage(ctx.users.alice, room.id, `m${i}`));
     const seen = new Set<string>();
     let since = 0;
     for (let pages = 0; pages < 10; pages++) {
-      const res = await alice.api.get(`/api/v1/rooms/${room.id}/changes?since=${since}&limit=7`);
+      const res = await ctx.users.alice.api.get(`/api/v1/rooms/${room.id}/changes?since=${since}&limit=7`);
       expect(res.status).toBe(200);
       for (const m of res.body.items) seen.add(m.id);
       since = res.body.coveredSeq;
@@ -82,8 +67,8 @@ describe.each(backends())('reconnect and resume on %s', (backendName) => {
   });
 
   it('lets a client detect a gap from sequence numbers and fill it', async () => {
-    const room = await createRoom(alice, 'public');
-    const ws = await WsClient.connect(server.url, alice);
+    const room = await createRoom(ctx.users.alice, 'public');
+    const ws = await WsClient.connect(ctx.server.url, ctx.users.alice);
     try {
       await ws.request({ type: 'subscribe', rooms: [{ roomId: room.id }] });
       const keys = Array.from({ length: 10 }, () => randomUUID());

@@ -3,11 +3,12 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { PG_ADMIN_URL, REDIS_URL, pgUrl } from './env.js';
+import { registerUser, type TestUser } from './client.js';
 
 export type BackendName = 'pglite' | 'postgres+redis';
 
@@ -80,4 +81,29 @@ export async function startTestServer(backend: Backend, overrides: Record<string
   const config = loadConfig({ ...TEST_ENV, ...backend.env, ...overrides });
   const log = createLogger(config.logLevel);
   return startServer(config, { log, migrate: false });
+}
+
+export interface ServerContext {
+  backend: Backend;
+  server: RunningServer;
+  /** Users registered before the tests, by the names given. */
+  users: Record<string, TestUser>;
+}
+
+/**
+ * The usual suite set-up: a fresh database on the backend, a server on it and some registered
+ * users, created before the suite's tests and torn down after them. Fields are filled in beforeAll.
+ */
+export function useTestServer(backendName: BackendName, options: { users?: string[]; env?: Record<string, string> } = {}): ServerContext {
+  const ctx = { users: {} } as ServerContext;
+  beforeAll(async () => {
+    ctx.backend = await createBackend(backendName);
+    ctx.server = await startTestServer(ctx.backend, options.env);
+    for (const name of options.users ?? []) ctx.users[name] = await registerUser(ctx.server.url, name);
+  });
+  afterAll(async () => {
+    await ctx.server?.shutdown();
+    await ctx.backend?.dispose();
+  });
+  return ctx;
 }
