@@ -53,6 +53,7 @@ export function parleyEnv(extra = {}) {
     // which sends from every user at many times a human rate, all from 127.0.0.1.
     RATE_LIMIT_SEND_PER_10S: '1000000',
     RATE_LIMIT_AUTH_PER_MIN: '1000000',
+    RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_15MIN: '1000000',
     SHUTDOWN_GRACE_MS: '5000',
     ...extra,
   };

@@ -135,6 +135,7 @@ export const SERVER_ENV: Record<string, string> = {
   TOKEN_SECRET: 'resilience-secret-not-for-production-0123456789',
   PUBLIC_ORIGIN: 'http://localhost:3000',
   RATE_LIMIT_AUTH_PER_MIN: '100000',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_15MIN: '100000',
   RATE_LIMIT_SEND_PER_10S: '100000',
   RATE_LIMIT_UPLOAD_PER_MIN: '100000',
   COOKIE_SECURE: 'false',

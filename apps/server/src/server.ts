@@ -81,18 +81,30 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     log.info({ url, metricsUrl, database: database.kind, redis: Boolean(redis) }, 'listening');
 
     let shuttingDown: Promise<void> | undefined;
+    // Each step gets a share of the grace period and is cut short when it overruns, so the
+    // process exits 0 within SHUTDOWN_GRACE_MS even when a peer or a dependency stops answering.
+    const grace = config.shutdownGraceMs;
     const shutdown = (reason = 'shutdown') =>
       (shuttingDown ??= (async () => {
         log.info({ reason, connections: gateway.size }, 'draining');
         draining = true;
         metrics.draining.set(1);
-        await gateway.drain(Math.max(1000, Math.floor(config.shutdownGraceMs / 2)));
-        await app.close(); // stops listening, finishes in-flight requests
+        await gateway.drain(Math.max(500, Math.floor(grace * 0.4)));
+        // Stop listening and let in-flight requests finish; connections still busy after their share are cut.
+        if (!(await within(app.close(), Math.max(500, Math.floor(grace * 0.3))))) {
+          log.warn('in-flight requests did not finish in time: closing their connections');
+          app.server.closeAllConnections();
+        }
         gateway.stop();
-        await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
+        metricsServer.closeAllConnections();
+        await within(new Promise<void>((resolve) => metricsServer.close(() => resolve())), 500);
         await bus.close();
-        await Promise.allSettled([redis?.quit(), subscriber?.quit()]);
-        await database.close();
+        const pools = Promise.allSettled([redis?.quit(), subscriber?.quit(), database.close()]);
+        if (!(await within(pools, Math.max(500, Math.floor(grace * 0.2))))) {
+          log.warn('connection pools did not close in time');
+          redis?.disconnect();
+          subscriber?.disconnect();
+        }
         log.info('shutdown complete');
       })());
     return { app, gateway, database, url, metricsUrl, shutdown };
@@ -102,6 +114,18 @@ export async function startServer(config: Config, options: ServerOptions): Promi
     await database.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Waits for a promise at most `ms`; true when it settled in time. */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+    promise.then(
+      () => (clearTimeout(timer), resolve(true)),
+      () => (clearTimeout(timer), resolve(true)),
+    );
+  });
 }
 
 /** parley_db_up reflects the database at scrape time, not only when someone last probed readiness. */

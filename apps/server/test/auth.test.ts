@@ -117,6 +117,26 @@ describe('rate limits', () => {
     expect(last!.headers.get('ratelimit-remaining')).toBe('0');
   });
 
+  it('throttles logins per account even when every attempt comes from another address', async () => {
+    const backend2 = await createBackend('pglite');
+    const s2 = await startTestServer(backend2, { TRUST_PROXY: 'true', RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_15MIN: '3' });
+    try {
+      const victim = await registerUser(s2.url, 'victim');
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await new Api(s2.url).post('/api/v1/auth/login', { username: victim.username, password: `guess number ${i}` }, { 'x-forwarded-for': `203.0.113.${i + 1}` });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      // Another account is not affected.
+      const other = await registerUser(s2.url, 'other');
+      expect((await new Api(s2.url).post('/api/v1/auth/login', { username: other.username, password: 'correct horse battery staple' })).status).toBe(200);
+    } finally {
+      await s2.shutdown();
+      await backend2.dispose();
+    }
+  });
+
   it('throttles sends per user over REST and WebSocket alike', async () => {
     // The auth limit is used up above (per IP), so registering needs a second server.
     const backend2 = await createBackend('pglite');

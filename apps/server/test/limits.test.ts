@@ -39,6 +39,8 @@ describe('oversized and malformed input is rejected with the documented errors',
     problem(await alice.api.post(`/api/v1/rooms/${roomId}/messages`, { body: 'ok', clientKey: randomUUID(), admin: true }), 400, 'validation');
     problem(await alice.api.get('/api/v1/rooms/not-a-uuid/messages'), 400, 'validation');
     problem(await alice.api.get('/api/v1/definitely/not/here'), 404, 'not-found');
+    problem(await alice.api.get(`/api/v1/rooms/${'a'.repeat(101)}/messages`), 400, 'bad-request'); // over-long path parameter
+    problem(await alice.api.get('/api/v1/rooms/%E0%A4%A/messages'), 400, 'bad-request'); // malformed percent-encoding
     problem(await new Api(server.url).get('/api/v1/rooms'), 401, 'unauthenticated');
     // Nothing was stored by any of the rejected sends.
     expect((await alice.api.get(`/api/v1/rooms/${roomId}/messages`)).body.items).toHaveLength(0);
@@ -60,6 +62,10 @@ describe('oversized and malformed input is rejected with the documented errors',
       expect(await ws.waitFor((f) => f.type === 'error' && /not valid JSON/.test(f.message))).toMatchObject({ code: 'validation', status: 400 });
       ws.sendRaw({ type: 'launch.missiles', id: 'x1' });
       expect(await ws.waitFor((f) => f.type === 'error' && f.id === 'x1')).toMatchObject({ code: 'validation' });
+      for (const [i, type] of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'].entries()) {
+        ws.sendRaw(`{"type":${JSON.stringify(type)},"id":"proto${i}"}`);
+        expect(await ws.waitFor((f) => f.type === 'error' && f.id === `proto${i}`)).toMatchObject({ code: 'validation' });
+      }
       const bad = await ws.request({ type: 'message.send', roomId, clientKey: 'short', body: 'hi' });
       expect(bad).toMatchObject({ type: 'error', code: 'validation' });
       expect(bad.message).toMatch(/clientKey/);

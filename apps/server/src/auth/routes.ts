@@ -12,6 +12,15 @@ export async function authRoutes(app: FastifyInstance, m: Modules): Promise<void
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const { config } = m.infra;
   const authLimit = rateLimit(m.infra.rateLimiter, { scope: 'auth', limit: config.rateLimits.authPerMin, windowMs: 60_000, by: 'ip' });
+  // Guessing one account's password from many addresses (or behind a proxy that forwards a spoofable
+  // X-Forwarded-For) is throttled per account as well as per address. The cost: an attacker can
+  // delay one user's logins for the window; sessions already open are unaffected.
+  const accountLimit = rateLimit(m.infra.rateLimiter, {
+    scope: 'login-account',
+    limit: config.rateLimits.loginPerAccountPer15Min,
+    windowMs: 15 * 60_000,
+    by: (request) => `acct:${String((request.body as { username?: unknown } | undefined)?.username ?? '').toLowerCase().slice(0, 64)}`,
+  });
   const userAgent = (ua: string | undefined) => ua ?? null;
 
   r.post('/api/v1/auth/register', {
@@ -32,14 +41,14 @@ export async function authRoutes(app: FastifyInstance, m: Modules): Promise<void
 
   r.post('/api/v1/auth/login', {
     schema: { tags: ['auth'], ...docs({
-      description: 'Starts a session for a username (case-insensitive) and password. Same result and cookies as register. Wrong credentials answer 401 `invalid-credentials` without saying which part was wrong.',
+      description: 'Starts a session for a username (case-insensitive) and password. Same result and cookies as register. Wrong credentials answer 401 `invalid-credentials` without saying which part was wrong. Besides the per-address `auth` limit, attempts naming one account are limited from any address (`RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_15MIN`, default 30 per 15 minutes; scope `login-account`).',
       responses: { 200: 'Logged in; the session cookies are set' },
       headers: { 'Set-Cookie': { description: '`parley_access` and `parley_refresh` session cookies (HttpOnly)' } },
       rateLimit: 'auth',
       links: { 200: { currentUser: { operationId: 'currentUser', description: 'The logged-in user' } } },
     }),
       operationId: 'login', summary: 'Log in with username and password', body: LoginBody, response: { 200: AuthResult, ...problems(400, 401, 429) } },
-    preHandler: authLimit,
+    preHandler: [authLimit, accountLimit],
   }, async (request, reply) => {
     const result = await m.auth.login(request.body, userAgent(request.headers['user-agent']));
     setSessionCookies(reply, config, result);

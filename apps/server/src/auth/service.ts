@@ -128,12 +128,21 @@ export class AuthService {
   /** A single-use, 30-second ticket for authenticating a WebSocket without putting a token in a URL. */
   async issueTicket(auth: AccessClaims): Promise<{ ticket: string; expiresIn: number }> {
     const ticket = randomToken(24);
-    await this.infra.cache.set(`ticket:${tokenHash(ticket)}`, JSON.stringify(auth), TICKET_TTL_S * 1000);
+    try {
+      await this.infra.cache.set(`ticket:${tokenHash(ticket)}`, JSON.stringify(auth), TICKET_TTL_S * 1000, { required: true });
+    } catch {
+      throw new AppError('unavailable', 'Realtime tickets are unavailable right now (Redis unreachable); retry shortly, or connect with the session cookie', { retryAfter: 2 });
+    }
     return { ticket, expiresIn: TICKET_TTL_S };
   }
 
   async redeemTicket(ticket: string): Promise<Authenticated> {
-    const value = await this.infra.cache.take(`ticket:${tokenHash(ticket)}`);
+    let value: string | null;
+    try {
+      value = await this.infra.cache.take(`ticket:${tokenHash(ticket)}`);
+    } catch {
+      throw new AppError('unavailable', 'Tickets cannot be checked right now (Redis unreachable); retry shortly', { retryAfter: 2 });
+    }
     if (!value) throw new AppError('invalid-token', 'The ticket is invalid, expired or already used');
     const claims = JSON.parse(value) as AccessClaims;
     await this.assertSessionActive(claims.sessionId);

@@ -24,11 +24,12 @@ export interface Config {
   cookieSecure: boolean;
   trustProxy: boolean | number | string[];
   uploadMaxBytes: number;
+  httpRequestTimeoutMs: number;
   logLevel: string;
   shutdownGraceMs: number;
   wsHeartbeatMs: number;
   wsMaxBufferedBytes: number;
-  rateLimits: { authPerMin: number; sendPer10s: number; uploadPerMin: number };
+  rateLimits: { authPerMin: number; loginPerAccountPer15Min: number; sendPer10s: number; uploadPerMin: number };
   webDistDir?: string | null;
   sentry: { dsn?: string; environment: string; tracesSampleRate: number };
   otel: { endpoint?: string; serviceName: string };
@@ -140,12 +141,14 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSecure: values.COOKIE_SECURE as boolean,
     trustProxy: parseTrustProxy(values.TRUST_PROXY as string),
     uploadMaxBytes: values.UPLOAD_MAX_BYTES as number,
+    httpRequestTimeoutMs: values.HTTP_REQUEST_TIMEOUT_MS as number,
     logLevel: values.LOG_LEVEL as string,
     shutdownGraceMs: values.SHUTDOWN_GRACE_MS as number,
     wsHeartbeatMs: values.WS_HEARTBEAT_MS as number,
     wsMaxBufferedBytes: values.WS_MAX_BUFFERED_BYTES as number,
     rateLimits: {
       authPerMin: values.RATE_LIMIT_AUTH_PER_MIN as number,
+      loginPerAccountPer15Min: values.RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_15MIN as number,
       sendPer10s: values.RATE_LIMIT_SEND_PER_10S as number,
       uploadPerMin: values.RATE_LIMIT_UPLOAD_PER_MIN as number,
     },

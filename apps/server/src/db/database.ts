@@ -52,11 +52,19 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     connectionTimeoutMillis: 5000,
     idleTimeoutMillis: 30000,
     statement_timeout: options.statementTimeoutMs,
+    // The server-side statement_timeout cannot fire when the network to PostgreSQL is gone:
+    // a client-side timeout and TCP keepalive make such queries fail (503) instead of hanging.
+    query_timeout: options.statementTimeoutMs + 5000,
+    keepAlive: true,
     application_name: 'parley',
     types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser },
   });
-  // An idle client losing its connection (PostgreSQL restart) must not crash the process.
+  // A client losing its connection (PostgreSQL restart, failover) must not crash the process.
+  // pg-pool listens for errors only on idle clients; a checked-out client whose connection drops
+  // emits 'error' with nobody listening, which would kill the process. Every client gets its own
+  // listener; the query in flight still fails (and is answered 503 unavailable).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   metrics.dbPoolMax.set(options.poolMax);
   const sampleMetrics = setInterval(() => {
     metrics.dbPoolConnections.set({ state: 'total' }, pool.totalCount);

@@ -17,7 +17,7 @@ import { metrics } from '../observability/metrics.js';
 import { registerDocs } from './docs.js';
 import { installErrorHandling, toAppError } from './errors.js';
 import { healthRoutes } from './health.js';
-import { toProblem } from './problem.js';
+import { AppError, toProblem } from './problem.js';
 import { defaultWebDist, webRoutes } from './web.js';
 
 export interface AppDeps {
@@ -42,6 +42,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
     return503OnClosing: true,
+    // A request (headers and body) must arrive within this time: slow-drip clients cannot hold sockets forever.
+    requestTimeout: config.httpRequestTimeoutMs,
+    // Malformed URLs and over-long path parameters are answered as problem details like every other error.
+    frameworkErrors: (error, request, rawReply) => {
+      const reply = rawReply as unknown as import('fastify').FastifyReply;
+      const code = (error as { code?: string }).code;
+      const detail = code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is malformed';
+      reply.code(400).header('x-request-id', request.id).type('application/problem+json').send(toProblem(new AppError('bad-request', detail), request.url.split('?')[0]));
+    },
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });

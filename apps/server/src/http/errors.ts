@@ -35,6 +35,9 @@ export function toAppError(err: unknown): AppError {
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) return new AppError(BY_STATUS[status] ?? 'bad-request', e.message);
   if (status === 503) return new AppError('unavailable', 'Temporarily unavailable; retry shortly');
+  // PostgreSQL out of disk or memory: a clear, retryable answer instead of a bare 500.
+  const pgCode = (err as { code?: string }).code;
+  if (pgCode === '53100' || pgCode === '53200') return new AppError('unavailable', 'The server is out of storage space; nothing was saved. Try again later', { retryAfter: 30 });
   // PostgreSQL down or out of connections: a retryable 503 (HTTP and WebSocket alike), not a 500.
   if (isDatabaseUnavailable(err)) return new AppError('unavailable', 'The database is unreachable; retry shortly', { retryAfter: 2 });
   return new AppError('internal', 'Something went wrong on our side; it has been logged');

@@ -7,14 +7,14 @@ export interface LimitRule {
   scope: string;
   limit: number;
   windowMs: number;
-  /** Per user when authenticated, else per client IP. */
-  by: 'user' | 'ip';
+  /** Per user when authenticated, else per client IP; or a key taken from the request (e.g. the account a login names). */
+  by: 'user' | 'ip' | ((request: FastifyRequest) => string);
 }
 
 /** Sets the IETF RateLimit-* headers and rejects with 429 + Retry-After past the limit. */
 export function rateLimit(limiter: RateLimiter, rule: LimitRule) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const subject = rule.by === 'user' && request.auth ? `u:${request.auth.userId}` : `ip:${request.ip}`;
+    const subject = typeof rule.by === 'function' ? rule.by(request) : rule.by === 'user' && request.auth ? `u:${request.auth.userId}` : `ip:${request.ip}`;
     const decision = await limiter.hit(`${rule.scope}:${subject}`, rule.limit, rule.windowMs);
     const resetS = Math.max(1, Math.ceil(decision.resetMs / 1000));
     reply.header('ratelimit-limit', String(decision.limit));

@@ -9,7 +9,8 @@ import { metrics } from '../observability/metrics.js';
  */
 export interface Cache {
   get(key: string): Promise<string | null>;
-  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Stores a value. A failed write is swallowed (it only costs a later miss) unless `required`. */
+  set(key: string, value: string, ttlMs: number, options?: { required?: boolean }): Promise<void>;
   del(...keys: string[]): Promise<void>;
   /** Atomically takes a value (single-use tickets). */
   take(key: string): Promise<string | null>;
@@ -72,11 +73,11 @@ export class RedisCache implements Cache {
     }
   }
 
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
+  async set(key: string, value: string, ttlMs: number, options?: { required?: boolean }): Promise<void> {
     try {
       await this.redis.set(this.prefix + key, value, 'PX', ttlMs);
-    } catch {
-      /* a failed fill only costs a later miss */
+    } catch (err) {
+      if (options?.required) throw err; // e.g. a ticket that was never stored must not be handed out
     }
   }
 

@@ -18,7 +18,7 @@ export function parseClientFrame(text: string): FrameCheck {
   const record = value as Record<string, unknown>;
   const id = typeof record.id === 'string' ? record.id.slice(0, 64) : undefined;
   const type = record.type;
-  if (typeof type !== 'string' || !(type in validators)) return { ok: false, id, message: `Unknown frame type ${JSON.stringify(String(type)).slice(0, 40)}` };
+  if (typeof type !== 'string' || !Object.hasOwn(validators, type)) return { ok: false, id, message: `Unknown frame type ${JSON.stringify(String(type)).slice(0, 40)}` };
   const validator = validators[type as ClientFrameType];
   if (!validator.Check(value)) {
     const first = validator.Errors(value)[0];

@@ -67,6 +67,7 @@ export const TEST_ENV: Record<string, string> = {
   TOKEN_SECRET: 'test-secret-not-for-production-0123456789abcdef',
   PUBLIC_ORIGIN: 'http://localhost:3000',
   RATE_LIMIT_AUTH_PER_MIN: '100000',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT_PER_15MIN: '100000',
   RATE_LIMIT_SEND_PER_10S: '100000',
   RATE_LIMIT_UPLOAD_PER_MIN: '100000',
   COOKIE_SECURE: 'false',
