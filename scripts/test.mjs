@@ -19,7 +19,8 @@ let passed = 0, failed = 0, skipped = 0;
 try {
   const report = JSON.parse(readFileSync('test-results/vitest.json', 'utf8'));
   passed = report.numPassedTests;
-  failed = report.numFailedTests + (report.numFailedTestSuites ?? 0);
+  // A suite that failed outside any test (e.g. in beforeAll) counts once when no test of it failed.
+  failed = report.numFailedTests || (report.numFailedTestSuites ?? 0);
   skipped = report.numPendingTests + report.numTodoTests;
 } catch {
   failed = Math.max(failed, 1);

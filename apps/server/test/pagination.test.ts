@@ -68,7 +68,11 @@ describe.each(backends())('cursor pagination and idempotent sends on %s', (backe
   it('counts unread messages per member and clears them with the read marker', async () => {
     const room = await createRoom(ctx.users.alice, 'public');
     await ctx.users.bob.api.post(`/api/v1/rooms/${room.id}/join`);
-    const unread = async () => (await ctx.users.bob.api.get('/api/v1/rooms')).body.items.find((r: any) => r.id === room.id).unread;
+    const unread = async () => {
+      const res = await ctx.users.bob.api.get('/api/v1/rooms');
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body.items.find((r: any) => r.id === room.id).unread;
+    };
     expect(await unread()).toBe(0);
     for (let i = 0; i < 3; i++) await sendMessage(ctx.users.alice, room.id, `u${i}`);
     expect(await unread()).toBe(3);
