@@ -31,13 +31,13 @@ function repoLinks(md: any) {
 // Parley documentation site. Built by `npm run docs:build` (docs/.vitepress/build.mjs) into
 // dist/docs; previewed with `npm run docs:dev`. Everything builds offline: local search, no CDN.
 
-/** Mermaid blocks are kept as diagrams-as-text: rendered by GitHub, shown as preformatted source here. */
+/** Mermaid blocks: the source is kept in the page (and shown on GitHub); theme/index.ts draws it in the browser. */
 function mermaidFence(md: any) {
   const fence = md.renderer.rules.fence;
   md.renderer.rules.fence = (tokens: any[], idx: number, options: any, env: any, self: any) => {
     const token = tokens[idx];
     if (token.info.trim() === 'mermaid') {
-      return `<div class="mermaid-source"><div class="mermaid-label">Mermaid diagram</div><pre>${md.utils.escapeHtml(token.content)}</pre></div>`;
+      return `<div class="mermaid-source"><details open><summary class="mermaid-label">Mermaid diagram</summary><pre v-pre>${md.utils.escapeHtml(token.content)}</pre></details></div>`;
     }
     return fence(tokens, idx, options, env, self);
   };
@@ -52,6 +52,8 @@ export default defineConfig({
   title: 'Parley',
   description: 'Self-hosted real-time team chat: user guide, API, operator guide and security record',
   lang: 'en-GB',
+  // An inline icon: no extra request, and no 404 for /favicon.ico.
+  head: [['link', { rel: 'icon', href: "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='4' fill='%234f46e5'/%3E%3Cpath d='M4 5h8M4 8h6M4 11h4' stroke='white' stroke-width='1.5'/%3E%3C/svg%3E" }]],
   cleanUrls: false,
   outDir: '../dist/docs',
   cacheDir: '../node_modules/.cache/vitepress',
@@ -69,6 +71,10 @@ export default defineConfig({
     },
     // LogQL (Loki queries in monitoring.md) has no Shiki grammar: show it as plain text, without a warning.
     languages: [{ name: 'logql', scopeName: 'source.logql', patterns: [], repository: {} } as any],
+  },
+  vite: {
+    // mermaid (and its diagram types) are lazy chunks loaded only on pages with a diagram.
+    build: { chunkSizeWarningLimit: 3000 },
   },
   themeConfig: {
     search: { provider: 'local' },

@@ -3,9 +3,13 @@
  * docs/ and the root *.md files resolves.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { chromium } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../support/tools';
 import * as L from './lib.ts';
 
 /** Link targets the build writes (not files in the repository). */
@@ -94,5 +98,69 @@ describe('site build', () => {
     const redoc = readFileSync(join(out, 'api-reference.html'), 'utf8');
     expect(redoc).not.toMatch(/<script[^>]+src="https?:/); // self-contained: works offline
     expect(redoc).toContain('/api/v1/rooms/{roomId}/messages');
+  });
+});
+
+/** Serves dist/docs like a static host (no clean URLs: pages are *.html). */
+function serveSite(root: string): Promise<Server> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json', '.woff2': 'font/woff2', '.yaml': 'text/yaml' };
+  const server = createServer((req, res) => {
+    let path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
+    if (path.endsWith('/')) path += 'index.html';
+    const file = join(root, path);
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe.skipIf(skipWithout('chromium'))('the built site in a browser (after the build above)', () => {
+  let server: Server | undefined;
+  afterAll(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+  it('draws the Mermaid diagrams, embeds the API reference and finds pages with the local search, without console errors', async () => {
+    const out = join(L.ROOT, 'dist/docs');
+    server = await serveSite(out);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      headless: true,
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
+      const offsite: string[] = [];
+      page.on('request', (r) => !r.url().startsWith(base) && !r.url().startsWith('data:') && offsite.push(r.url()));
+
+      await page.goto(`${base}/architecture.html`);
+      const diagrams = page.locator('.mermaid-source[data-rendered="svg"] .mermaid-diagram svg');
+      await expect.poll(() => diagrams.count(), { timeout: 30_000 }).toBe(3);
+      await page.goto(`${base}/security/threat-model.html`);
+      await expect.poll(() => diagrams.count(), { timeout: 30_000 }).toBe(1);
+      expect(await page.locator('.mermaid-source[data-rendered="error"]').count()).toBe(0);
+
+      await page.goto(`${base}/api/reference.html`);
+      await expect.poll(() => page.frames().some((f) => f.url() === `${base}/api-reference.html`), { timeout: 15_000 }).toBe(true);
+      await page.setViewportSize({ width: 1400, height: 900 });
+      await page.goto(`${base}/api-reference.html`);
+      await expect.poll(() => page.getByText('/api/v1/auth/register').count(), { timeout: 30_000 }).toBeGreaterThan(0);
+
+      await page.goto(`${base}/`);
+      await page.locator('.DocSearch-Button').first().click();
+      await page.locator('#localsearch-input').fill('expand contract');
+      await expect.poll(() => page.locator('.VPLocalSearchBox a[href*="upgrades-and-the-expand-contract-rule"]').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+
+      expect(errors).toEqual([]);
+      expect(offsite).toEqual([]); // works offline: no CDN, fonts or analytics
+    } finally {
+      await browser.close();
+    }
   });
 });
