@@ -2,7 +2,7 @@
  * Helpers for the documentation tests: which Markdown pages exist, what they link to, and which
  * identifiers (environment variables, metrics, alerts, API routes, WebSocket frames) they document.
  *
- * "Documents" is defined in docs/.vitepress/../../tests/docs/README.md (this folder) and repeated
+ * "Documents" is defined in ./README.md (this folder) and repeated
  * on each extractor below.
  */
 import { execFileSync } from 'node:child_process';
