@@ -10,7 +10,7 @@ import { loadWorkflows, repoRoot, runBlocks } from './workflows';
  * this test was written (docs/operations/ci-cd.md lists who provides them). A name here is
  * accepted while missing; once it exists in package.json it is checked like any other.
  */
-const PENDING_SCRIPTS = new Set(['lint', 'test:e2e', 'docs:build']);
+const PENDING_SCRIPTS = new Set<string>();
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
 const scripts = new Set(Object.keys(pkg.scripts));
