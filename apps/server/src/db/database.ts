@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Kysely, Migrator, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
@@ -94,6 +96,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     const version = pgliteVersion();
     const pgDir = join(options.dataDir, 'pglite');
     checkPgliteVersion(pgDir, version);
+    if (!existsSync(join(pgDir, 'PG_VERSION'))) await initPgliteInWorker(pgDir);
     const pglite = await PGlite.create(pgDir, { parsers: { [INT8_OID]: parseInt8 } });
     markPgliteVersion(pgDir, version);
     const pool = new PGlitePool(pglite);
@@ -121,6 +124,31 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   } catch (err) {
     release();
     throw err;
+  }
+}
+
+/**
+ * Creating a PGlite cluster (initdb) grows its WebAssembly memory to ~800 MB, and WASM memory never
+ * shrinks. Doing it in a worker thread that then exits gives that memory back: the server opens
+ * the new directory afterwards at ~400 MB resident instead of ~840 MB.
+ */
+async function initPgliteInWorker(pgDir: string): Promise<void> {
+  const entry = pathToFileURL(createRequire(import.meta.url).resolve('@electric-sql/pglite')).href;
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    import(workerData.entry)
+      .then(async ({ PGlite }) => { const pg = await PGlite.create(workerData.dir); await pg.close(); parentPort.postMessage({ ok: true }); })
+      .catch((err) => parentPort.postMessage({ ok: false, message: String(err && err.message || err) }));`;
+  const worker = new Worker(code, { eval: true, workerData: { entry, dir: pgDir } });
+  try {
+    const result = await new Promise<{ ok: boolean; message?: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`PGlite init worker exited with ${code}`)));
+    });
+    if (!result.ok) throw new Error(`creating the embedded database failed: ${result.message}`);
+  } finally {
+    await worker.terminate();
   }
 }
 
