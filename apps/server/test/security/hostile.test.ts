@@ -6,36 +6,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { RunningServer } from '../../src/server.js';
-import { createBackend, startTestServer, type Backend } from '../support/harness.js';
-import { Api, WsClient, registerUser, sleep, type TestUser } from '../support/client.js';
+import { createBackend, startTestServer, useTestServer } from '../support/harness.js';
+import { Api, WsClient, registerUser, sleep } from '../support/client.js';
 
-let backend: Backend;
-let server: RunningServer;
-let alice: TestUser;
+const ctx = useTestServer('pglite', { users: ['alice'] });
 let roomId: string;
 
 beforeAll(async () => {
-  backend = await createBackend('pglite');
-  server = await startTestServer(backend);
-  alice = await registerUser(server.url, 'alice');
-  roomId = (await alice.api.post('/api/v1/rooms', { kind: 'public', name: 'hostile' })).body.id;
-});
-
-afterAll(async () => {
-  await server?.shutdown();
-  await backend?.dispose();
+  roomId = (await ctx.users.alice.api.post('/api/v1/rooms', { kind: 'public', name: 'hostile' })).body.id;
 });
 
 async function stillServing(): Promise<void> {
-  const res = await fetch(`${server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${alice.api.token}` } });
+  const res = await fetch(`${ctx.server.url}/api/v1/auth/me`, { headers: { authorization: `Bearer ${ctx.users.alice.api.token}` } });
   expect(res.status).toBe(200);
 }
 
 function post(path: string, body: string, headers: Record<string, string> = {}) {
-  return fetch(server.url + path, { method: 'POST', headers: { authorization: `Bearer ${alice.api.token}`, 'content-type': 'application/json', ...headers }, body });
+  return fetch(ctx.server.url + path, { method: 'POST', headers: { authorization: `Bearer ${ctx.users.alice.api.token}`, 'content-type': 'application/json', ...headers }, body });
 }
 
 describe('JSON bombs', () => {
@@ -59,7 +48,7 @@ describe('JSON bombs', () => {
   });
 
   it('a deeply nested WebSocket frame gets a validation error and the connection keeps working', async () => {
-    const ws = await WsClient.connect(server.url, alice);
+    const ws = await WsClient.connect(ctx.server.url, ctx.users.alice);
     ws.sendRaw('{"type":"message.send","id":"bomb","body":' + '['.repeat(30_000) + ']'.repeat(30_000) + '}');
     // ~50 KB: under the 64 KiB frame limit, over maxItems.
     ws.sendRaw(JSON.stringify({ type: 'subscribe', id: 'wide', rooms: Array.from({ length: 1000 }, () => ({ roomId: randomUUID() })) }));
@@ -77,7 +66,7 @@ describe('oversized headers', () => {
     expect(big).toMatch(/^HTTP\/1\.1 431/);
     const many = await rawHttp(`GET /api/v1/config HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 3000 }, (_, i) => `X-H${i}: v`).join('\r\n')}\r\n\r\n`);
     expect(many).toMatch(/^HTTP\/1\.1 (431|400)/);
-    const cookie = await fetch(`${server.url}/api/v1/auth/me`, { headers: { cookie: `parley_access=${'x'.repeat(12_000)}` } });
+    const cookie = await fetch(`${ctx.server.url}/api/v1/auth/me`, { headers: { cookie: `parley_access=${'x'.repeat(12_000)}` } });
     expect(cookie.status).toBe(401);
     await stillServing();
   });
@@ -85,7 +74,7 @@ describe('oversized headers', () => {
 
 function rawHttp(request: string, timeoutMs = 5000): Promise<string> {
   return new Promise((resolve, reject) => {
-    const url = new URL(server.url);
+    const url = new URL(ctx.server.url);
     const socket = connect(Number(url.port), url.hostname);
     let data = '';
     const timer = setTimeout(() => (socket.destroy(), reject(new Error(`no answer: ${data}`))), timeoutMs);
@@ -98,7 +87,7 @@ function rawHttp(request: string, timeoutMs = 5000): Promise<string> {
 
 describe('slow and idle clients', () => {
   it('200 slowloris connections (headers and bodies trickled byte by byte) do not starve normal requests (each answered in < 3 s)', async () => {
-    const url = new URL(server.url);
+    const url = new URL(ctx.server.url);
     const sockets: Socket[] = [];
     for (let i = 0; i < 200; i++) {
       const s = connect(Number(url.port), url.hostname);
@@ -120,12 +109,12 @@ describe('slow and idle clients', () => {
 
   it('WebSocket connections that never authenticate are closed 4001 after the auth timeout, and do not block others', async () => {
     const idle = await Promise.all(Array.from({ length: 30 }, () => new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(server.url.replace('http', 'ws') + '/ws');
+      const ws = new WebSocket(ctx.server.url.replace('http', 'ws') + '/ws');
       ws.once('open', () => resolve(ws));
       ws.once('error', reject);
     })));
     const closes = idle.map((ws) => new Promise<number>((resolve) => ws.once('close', (code) => resolve(code))));
-    const ok = await WsClient.connect(server.url, alice);
+    const ok = await WsClient.connect(ctx.server.url, ctx.users.alice);
     expect((await ok.request({ type: 'message.send', roomId, clientKey: randomUUID(), body: 'while idle sockets wait' })).type).toBe('ack');
     ok.close();
     const codes = await Promise.all(closes);
@@ -136,7 +125,7 @@ describe('slow and idle clients', () => {
 describe('path traversal and disguised uploads', () => {
   it('traversal in URLs and upload ids never reaches the file system', async () => {
     for (const path of ['/api/v1/uploads/..%2f..%2f..%2fetc%2fpasswd', '/api/v1/uploads/%2e%2e%2f%2e%2e%2fetc%2fpasswd', '/api/v1/uploads/..\\..\\etc\\passwd', '/docs/..%2f..%2fpackage.json', '/..%2f..%2f..%2fetc/passwd']) {
-      const res = await fetch(server.url + path, { headers: { authorization: `Bearer ${alice.api.token}` } });
+      const res = await fetch(ctx.server.url + path, { headers: { authorization: `Bearer ${ctx.users.alice.api.token}` } });
       const text = await res.text();
       expect(res.status, path).toBeGreaterThanOrEqual(400);
       expect(res.status, path).toBeLessThan(500);
@@ -149,10 +138,10 @@ describe('path traversal and disguised uploads', () => {
   it('an upload named ../../etc/passwd is stored under a plain name', async () => {
     const form = new FormData();
     form.append('file', new Blob(['hello']), '../../../etc/passwd');
-    const up = await alice.api.request('POST', `/api/v1/rooms/${roomId}/uploads`, form);
+    const up = await ctx.users.alice.api.request('POST', `/api/v1/rooms/${roomId}/uploads`, form);
     expect(up.status).toBe(201);
     expect(up.body.filename).toBe('passwd');
-    const back = await fetch(server.url + up.body.url, { headers: { authorization: `Bearer ${alice.api.token}` } });
+    const back = await fetch(ctx.server.url + up.body.url, { headers: { authorization: `Bearer ${ctx.users.alice.api.token}` } });
     expect(back.headers.get('content-disposition')).toMatch(/^attachment; filename="passwd"/);
   });
 
@@ -163,9 +152,9 @@ describe('path traversal and disguised uploads', () => {
     for (const [name, bytes, claimed] of [['logo.png', Buffer.from(svg), 'image/png'], ['logo.svg', Buffer.from(svg), 'image/svg+xml'], ['poly.png', polyglot, 'text/html']] as const) {
       const form = new FormData();
       form.append('file', new Blob([bytes], { type: claimed }), name);
-      const up = await alice.api.request('POST', `/api/v1/rooms/${roomId}/uploads`, form);
+      const up = await ctx.users.alice.api.request('POST', `/api/v1/rooms/${roomId}/uploads`, form);
       expect(up.status).toBe(201);
-      const res = await fetch(server.url + up.body.url, { headers: { authorization: `Bearer ${alice.api.token}` } });
+      const res = await fetch(ctx.server.url + up.body.url, { headers: { authorization: `Bearer ${ctx.users.alice.api.token}` } });
       const type = res.headers.get('content-type') ?? '';
       expect(type, name).not.toMatch(/svg|html|xml|javascript/);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
@@ -190,27 +179,27 @@ describe('injection payloads are data', () => {
 
   it('stores and returns SQL and XSS payloads verbatim in messages, room names, topics and display names', async () => {
     for (const p of PAYLOADS) {
-      const sent = await alice.api.post(`/api/v1/rooms/${roomId}/messages`, { body: p, clientKey: randomUUID() });
+      const sent = await ctx.users.alice.api.post(`/api/v1/rooms/${roomId}/messages`, { body: p, clientKey: randomUUID() });
       expect(sent.status).toBe(201);
       expect(sent.body.body).toBe(p);
-      const room = await alice.api.post('/api/v1/rooms', { kind: 'public', name: p.slice(0, 80), topic: p });
+      const room = await ctx.users.alice.api.post('/api/v1/rooms', { kind: 'public', name: p.slice(0, 80), topic: p });
       expect(room.status).toBe(201);
       expect(room.body).toMatchObject({ name: p.slice(0, 80), topic: p });
     }
-    const history = await alice.api.get(`/api/v1/rooms/${roomId}/messages?limit=100`);
+    const history = await ctx.users.alice.api.get(`/api/v1/rooms/${roomId}/messages?limit=100`);
     const bodies = history.body.items.map((m: { body: string }) => m.body);
     for (const p of PAYLOADS) expect(bodies).toContain(p);
-    const reg = await new Api(server.url).post('/api/v1/auth/register', { username: `xss${randomUUID().slice(0, 6)}`, password: 'correct horse battery staple', displayName: '<script>alert(1)</script>' });
+    const reg = await new Api(ctx.server.url).post('/api/v1/auth/register', { username: `xss${randomUUID().slice(0, 6)}`, password: 'correct horse battery staple', displayName: '<script>alert(1)</script>' });
     expect(reg.status).toBe(201);
     expect(reg.body.user.displayName).toBe('<script>alert(1)</script>');
     // JSON responses are never sniffable as HTML.
-    const res = await fetch(`${server.url}/api/v1/rooms/${roomId}/messages`, { headers: { authorization: `Bearer ${alice.api.token}` } });
+    const res = await fetch(`${ctx.server.url}/api/v1/rooms/${roomId}/messages`, { headers: { authorization: `Bearer ${ctx.users.alice.api.token}` } });
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('search treats SQL and LIKE wildcards literally', async () => {
-    const bob = await registerUser(server.url, 'bob');
+    const bob = await registerUser(ctx.server.url, 'bob');
     for (const q of ["' OR 1=1 --", '%', '_', '%%', "x' UNION SELECT password_hash FROM users --"]) {
       const users = await bob.api.get(`/api/v1/users?q=${encodeURIComponent(q)}`);
       expect(users.status).toBe(200);
@@ -221,7 +210,7 @@ describe('injection payloads are data', () => {
       for (const r of rooms.body.items as { name: string }[]) expect(r.name.toLowerCase()).toContain(q.toLowerCase());
     }
     // The tables are all still there.
-    expect((await alice.api.get(`/api/v1/rooms/${roomId}/messages`)).status).toBe(200);
+    expect((await ctx.users.alice.api.get(`/api/v1/rooms/${roomId}/messages`)).status).toBe(200);
   });
 });
 
@@ -247,13 +236,13 @@ describe('brute-force login', () => {
   });
 
   it('an unknown username and a wrong password are indistinguishable (body and timing)', async () => {
-    const api = new Api(server.url);
+    const api = new Api(ctx.server.url);
     const bodies = new Set<string>();
     const known: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < 9; i++) {
       let t = performance.now();
-      const a = await api.post('/api/v1/auth/login', { username: alice.username, password: 'wrong password!' });
+      const a = await api.post('/api/v1/auth/login', { username: ctx.users.alice.username, password: 'wrong password!' });
       known.push(performance.now() - t);
       t = performance.now();
       const b = await api.post('/api/v1/auth/login', { username: `nobody${randomUUID().slice(0, 8)}`, password: 'wrong password!' });
