@@ -137,7 +137,8 @@ describe.skipIf(skipWithout('chromium'))('the built site in a browser (after the
       page.on('pageerror', (e) => errors.push(String(e)));
       page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
       const offsite: string[] = [];
-      page.on('request', (r) => !r.url().startsWith(base) && !r.url().startsWith('data:') && offsite.push(r.url()));
+      // blob: URLs of this origin (Redoc's web workers) are local too.
+      page.on('request', (r) => !r.url().startsWith(base) && !r.url().startsWith('data:') && !r.url().startsWith(`blob:${base}`) && offsite.push(r.url()));
 
       await page.goto(`${base}/architecture.html`);
       const diagrams = page.locator('.mermaid-source[data-rendered="svg"] .mermaid-diagram svg');
