@@ -43,6 +43,19 @@ function logQuery(event: LogEvent): void {
   metrics.dbQueryDuration.observe({ query: queryName(event.query.sql) }, event.queryDurationMillis / 1000);
 }
 
+/** Publishes pool usage (parley_db_pool_*) every second; returns the function that stops it. */
+function samplePool(max: number, read: () => { total: number; idle: number; waiting: number }): () => void {
+  metrics.dbPoolMax.set(max);
+  const timer = setInterval(() => {
+    const usage = read();
+    metrics.dbPoolConnections.set({ state: 'total' }, usage.total);
+    metrics.dbPoolConnections.set({ state: 'idle' }, usage.idle);
+    metrics.dbPoolConnections.set({ state: 'waiting' }, usage.waiting);
+  }, 1000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.url ? openPostgres(options) : openPglite(options);
 }
@@ -67,13 +80,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
   // listener; the query in flight still fails (and is answered 503 unavailable).
   pool.on('error', () => {});
   pool.on('connect', (client) => client.on('error', () => {}));
-  metrics.dbPoolMax.set(options.poolMax);
-  const sampleMetrics = setInterval(() => {
-    metrics.dbPoolConnections.set({ state: 'total' }, pool.totalCount);
-    metrics.dbPoolConnections.set({ state: 'idle' }, pool.idleCount);
-    metrics.dbPoolConnections.set({ state: 'waiting' }, pool.waitingCount);
-  }, 1000);
-  sampleMetrics.unref();
+  const stopSampling = samplePool(options.poolMax, () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: logQuery });
   return {
     db,
@@ -83,7 +90,7 @@ async function openPostgres(options: DatabaseOptions): Promise<Database> {
     },
     migrate: () => runMigrations(db),
     close: async () => {
-      clearInterval(sampleMetrics);
+      stopSampling();
       await db.destroy();
     },
   };
@@ -100,13 +107,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     const pglite = await PGlite.create(pgDir, { parsers: { [INT8_OID]: parseInt8 } });
     markPgliteVersion(pgDir, version);
     const pool = new PGlitePool(pglite);
-    metrics.dbPoolMax.set(1);
-    const sampleMetrics = setInterval(() => {
-      metrics.dbPoolConnections.set({ state: 'total' }, 1);
-      metrics.dbPoolConnections.set({ state: 'idle' }, pool.busy ? 0 : 1);
-      metrics.dbPoolConnections.set({ state: 'waiting' }, pool.waiting);
-    }, 1000);
-    sampleMetrics.unref();
+    const stopSampling = samplePool(1, () => ({ total: 1, idle: pool.busy ? 0 : 1, waiting: pool.waiting }));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as never }), log: logQuery });
     return {
       db,
@@ -116,7 +117,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       },
       migrate: () => runMigrations(db),
       close: async () => {
-        clearInterval(sampleMetrics);
+        stopSampling();
         await db.destroy();
         release();
       },
