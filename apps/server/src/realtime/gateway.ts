@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, PROTOCOL_VERSION, type ClientFrame, type ClientFrameOf, type ServerFrame, type User } from '@parley/protocol';
 import type { Modules } from '../modules.js';
+import type { EventBus } from '../infra/bus.js';
 import { ACCESS_COOKIE } from '../http/auth.js';
 import { toAppError } from '../http/errors.js';
 import { AppError } from '../http/problem.js';
@@ -68,25 +69,68 @@ class Connection {
 }
 
 /**
+ * Local connections per bus channel (one room or one user). The process holds the channel's bus
+ * subscription exactly while at least one local connection needs it.
+ */
+class ChannelMembers {
+  private readonly members = new Map<string, { conns: Set<Connection>; handler: (payload: string) => void }>();
+
+  constructor(
+    private readonly bus: EventBus,
+    private readonly channel: (id: string) => string,
+    private readonly onEvent: (id: string, payload: string) => void,
+  ) {}
+
+  get(id: string): Set<Connection> | undefined {
+    return this.members.get(id)?.conns;
+  }
+
+  ids(): IterableIterator<string> {
+    return this.members.keys();
+  }
+
+  add(id: string, conn: Connection): void {
+    let entry = this.members.get(id);
+    if (!entry) {
+      const handler = (payload: string) => this.onEvent(id, payload);
+      entry = { conns: new Set(), handler };
+      this.members.set(id, entry);
+      this.bus.subscribe(this.channel(id), handler);
+    }
+    entry.conns.add(conn);
+  }
+
+  remove(id: string, conn: Connection): void {
+    const entry = this.members.get(id);
+    if (!entry) return;
+    entry.conns.delete(conn);
+    if (entry.conns.size === 0) {
+      this.members.delete(id);
+      this.bus.unsubscribe(this.channel(id), entry.handler);
+    }
+  }
+}
+
+/**
  * The WebSocket gateway: authenticates connections, validates every frame against the
  * protocol schemas, maps frames to the same services the REST routes use, and fans bus
  * events out to local connections. One bus subscription per room/user with local interest.
  */
 export class Gateway {
   private readonly connections = new Set<Connection>();
-  private readonly roomMembers = new Map<string, Set<Connection>>();
-  private readonly userConnections = new Map<string, Set<Connection>>();
-  private readonly roomHandlers = new Map<string, (payload: string) => void>();
-  private readonly userHandlers = new Map<string, (payload: string) => void>();
+  private readonly roomMembers: ChannelMembers;
+  private readonly userConnections: ChannelMembers;
   private heartbeat?: NodeJS.Timeout;
   private presenceTimer?: NodeJS.Timeout;
   draining = false;
 
   constructor(private readonly m: Modules) {
     const { config } = m.infra;
+    this.roomMembers = new ChannelMembers(m.infra.bus, roomChannel, (roomId, payload) => this.onRoomEvent(roomId, payload));
+    this.userConnections = new ChannelMembers(m.infra.bus, userChannel, (userId, payload) => this.onUserEvent(userId, payload));
     this.heartbeat = setInterval(() => this.beat(), config.wsHeartbeatMs);
     this.heartbeat.unref();
-    this.presenceTimer = setInterval(() => void m.infra.presence.refresh(this.userConnections.keys()), 30_000);
+    this.presenceTimer = setInterval(() => void m.infra.presence.refresh(this.userConnections.ids()), 30_000);
     this.presenceTimer.unref();
   }
 
@@ -143,15 +187,7 @@ export class Gateway {
   private async bindUser(conn: Connection, userId: string, sessionId: string): Promise<void> {
     conn.user = await this.m.users.profile(userId);
     conn.sessionId = sessionId;
-    let set = this.userConnections.get(userId);
-    if (!set) {
-      set = new Set();
-      this.userConnections.set(userId, set);
-      const handler = (payload: string) => this.onUserEvent(userId, payload);
-      this.userHandlers.set(userId, handler);
-      this.m.infra.bus.subscribe(userChannel(userId), handler);
-    }
-    set.add(conn);
+    this.userConnections.add(userId, conn);
     if (await this.m.infra.presence.connected(userId)) void this.announcePresence(userId, 'online');
   }
 
@@ -295,30 +331,14 @@ export class Gateway {
       return;
     }
     conn.rooms.set(roomId, state);
-    let set = this.roomMembers.get(roomId);
-    if (!set) {
-      set = new Set();
-      this.roomMembers.set(roomId, set);
-      const handler = (payload: string) => this.onRoomEvent(roomId, payload);
-      this.roomHandlers.set(roomId, handler);
-      this.m.infra.bus.subscribe(roomChannel(roomId), handler);
-    }
-    set.add(conn);
+    this.roomMembers.add(roomId, conn);
     metrics.wsSubscriptions.inc();
   }
 
   private leaveRoom(conn: Connection, roomId: string): void {
     if (!conn.rooms.delete(roomId)) return;
     metrics.wsSubscriptions.dec();
-    const set = this.roomMembers.get(roomId);
-    if (!set) return;
-    set.delete(conn);
-    if (set.size === 0) {
-      this.roomMembers.delete(roomId);
-      const handler = this.roomHandlers.get(roomId);
-      this.roomHandlers.delete(roomId);
-      if (handler) this.m.infra.bus.unsubscribe(roomChannel(roomId), handler);
-    }
+    this.roomMembers.remove(roomId, conn);
   }
 
   // ---- outbound --------------------------------------------------------------------------
@@ -389,14 +409,7 @@ export class Gateway {
     for (const roomId of [...conn.rooms.keys()]) this.leaveRoom(conn, roomId);
     const user = conn.user;
     if (!user) return;
-    const set = this.userConnections.get(user.id);
-    set?.delete(conn);
-    if (set && set.size === 0) {
-      this.userConnections.delete(user.id);
-      const handler = this.userHandlers.get(user.id);
-      this.userHandlers.delete(user.id);
-      if (handler) this.m.infra.bus.unsubscribe(userChannel(user.id), handler);
-    }
+    this.userConnections.remove(user.id, conn);
     void this.m.infra.presence.disconnected(user.id).then((offline) => {
       if (offline && !this.draining) void this.announcePresence(user.id, 'offline');
     });
