@@ -33,7 +33,7 @@ function offlineDatabase(): Database {
   const fail = async (): Promise<never> => {
     throw new Error('the spec app has no database');
   };
-  return { db: {} as Database['db'], kind: 'pglite', ping: fail, migrate: fail, close: async () => {} };
+  return { db: {} as Database['db'], kind: 'pglite', poolMax: 1, prepared: fail, ping: fail, migrate: fail, close: async () => {} };
 }
 
 /**

@@ -14,18 +14,13 @@ export interface Cache {
   del(...keys: string[]): Promise<void>;
   /** Atomically takes a value (single-use tickets). */
   take(key: string): Promise<string | null>;
-  incr(key: string): Promise<number>;
 }
 
 export class MemoryCache implements Cache {
   private readonly entries = new Map<string, { value: string; expires: number }>();
-  /** Counters (generation numbers) are never evicted: losing one could resurrect stale entries. */
-  private readonly counters = new Map<string, number>();
   constructor(private readonly maxEntries = 100_000) {}
 
   async get(key: string): Promise<string | null> {
-    const counter = this.counters.get(key);
-    if (counter !== undefined) return String(counter);
     const entry = this.entries.get(key);
     if (!entry) return null;
     if (entry.expires <= Date.now()) {
@@ -53,12 +48,6 @@ export class MemoryCache implements Cache {
     const value = await this.get(key);
     this.entries.delete(key);
     return value;
-  }
-
-  async incr(key: string): Promise<number> {
-    const current = (this.counters.get(key) ?? 0) + 1;
-    this.counters.set(key, current);
-    return current;
   }
 }
 
@@ -88,10 +77,6 @@ export class RedisCache implements Cache {
 
   async take(key: string): Promise<string | null> {
     return this.redis.getdel(this.prefix + key);
-  }
-
-  async incr(key: string): Promise<number> {
-    return this.redis.incr(this.prefix + key);
   }
 }
 

@@ -1,14 +1,56 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
 import type { DB, MessagesTable } from '../db/schema.js';
 
 export type MessageRow = Selectable<MessagesTable>;
+
+/** A message without parent or attachments: the common case, which group commit batches. */
+export interface PlainMessage {
+  id: string;
+  roomId: string;
+  authorId: string;
+  body: string;
+  clientKey: string;
+}
 
 export class ArchivedRoomError extends Error {}
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
+/** One plain message: the room's next seq is taken in the same statement (see insert()). */
+const INSERT_ONE = `
+  WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $2 AND archived_at IS NULL RETURNING last_seq)
+  INSERT INTO messages (id, room_id, seq, version_seq, author_id, body, parent_id, client_key)
+  SELECT $1, $2, s.last_seq, s.last_seq, $3, $4, NULL, $5 FROM s
+  RETURNING *`;
+
+/** Many plain messages as one JSON parameter (see insertBatch()). */
+const INSERT_BATCH = `
+  WITH input AS (
+    SELECT * FROM json_to_recordset($1::json) AS t(ord int, id uuid, room_id uuid, author_id uuid, body text, client_key text)
+  ), fresh AS (
+    SELECT i.*, row_number() OVER (PARTITION BY i.room_id ORDER BY i.ord) AS rn
+    FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = i.room_id AND m.author_id = i.author_id AND m.client_key = i.client_key)
+  ), counts AS (
+    SELECT room_id, count(*) AS n FROM fresh GROUP BY room_id
+  ), locked AS (
+    SELECT r.id FROM rooms r WHERE r.id IN (SELECT room_id FROM counts) AND r.archived_at IS NULL ORDER BY r.id FOR UPDATE
+  ), bumped AS (
+    UPDATE rooms r SET last_seq = r.last_seq + c.n FROM counts c, locked l
+    WHERE r.id = c.room_id AND l.id = r.id
+    RETURNING r.id, r.last_seq - c.n AS base
+  )
+  INSERT INTO messages (id, room_id, seq, version_seq, author_id, body, parent_id, client_key)
+  SELECT f.id, f.room_id, b.base + f.rn, b.base + f.rn, f.author_id, f.body, NULL, f.client_key
+  FROM fresh f JOIN bumped b ON b.id = f.room_id
+  RETURNING *`;
+
 export class MessagesRepository {
-  constructor(private readonly db: Kysely<DB>) {}
+  private readonly db: Kysely<DB>;
+  constructor(private readonly database: Database) {
+    this.db = database.db;
+  }
 
   byId(roomId: string, id: string): Promise<MessageRow | undefined> {
     return this.db.selectFrom('messages').selectAll().where('room_id', '=', roomId).where('id', '=', id).executeTakeFirst();
@@ -28,13 +70,9 @@ export class MessagesRepository {
   async insert(msg: { id: string; roomId: string; authorId: string; body: string; clientKey: string; parentId: string | null; attachmentIds: string[] }): Promise<MessageRow | undefined> {
     try {
       if (!msg.parentId && msg.attachmentIds.length === 0) {
-        const row = await sql<MessageRow>`
-          WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ${msg.roomId} AND archived_at IS NULL RETURNING last_seq)
-          INSERT INTO messages (id, room_id, seq, version_seq, author_id, body, parent_id, client_key)
-          SELECT ${msg.id}, ${msg.roomId}, s.last_seq, s.last_seq, ${msg.authorId}, ${msg.body}, NULL, ${msg.clientKey} FROM s
-          RETURNING *`.execute(this.db);
-        if (!row.rows[0]) throw new ArchivedRoomError();
-        return row.rows[0];
+        const rows = await this.database.prepared<MessageRow>('insert_message', INSERT_ONE, [msg.id, msg.roomId, msg.authorId, msg.body, msg.clientKey]);
+        if (!rows[0]) throw new ArchivedRoomError();
+        return rows[0];
       }
       return await this.db.transaction().execute(async (tx) => {
         const seq = await this.nextSeq(tx, msg.roomId);
@@ -65,6 +103,20 @@ export class MessagesRepository {
       if (isUniqueViolation(err)) return undefined;
       throw err;
     }
+  }
+
+  /**
+   * Commits many plain messages (no parent, no attachments) in one statement and one transaction:
+   * the group commit of `group-commit.ts`. Per room it takes the row lock (rooms in id order, so two
+   * batches never wait on each other in a cycle), raises last_seq by the number of new messages and
+   * numbers them in input order, so sequences stay gapless. Messages whose idempotency key was used
+   * already are skipped before any seq is taken; messages of an archived room are not inserted.
+   * Returns the inserted rows; a message missing from them was a retry or hit an archived room.
+   * Throws (inserting nothing) on a concurrent duplicate or any bad row: the caller retries one by one.
+   */
+  async insertBatch(msgs: PlainMessage[]): Promise<MessageRow[]> {
+    const input = JSON.stringify(msgs.map((m, ord) => ({ ord, id: m.id, room_id: m.roomId, author_id: m.authorId, body: m.body, client_key: m.clientKey })));
+    return this.database.prepared<MessageRow>('insert_message_batch', INSERT_BATCH, [input]);
   }
 
   private async nextSeq(tx: Transaction<DB>, roomId: string): Promise<number> {

@@ -27,6 +27,7 @@ export const metrics = {
 
   messagesCreated: new client.Counter({ name: 'parley_messages_created_total', help: 'Messages committed, by room kind', labelNames: ['room_kind'], registers: [registry] }),
   messageSendFailures: new client.Counter({ name: 'parley_message_send_failures_total', help: 'Message sends that failed, by reason (server-side failures only: database, internal)', labelNames: ['reason'], registers: [registry] }),
+  messageBatchSize: new client.Histogram({ name: 'parley_message_commit_batch_size', help: 'Messages committed together by one group-commit statement (1 when the server is not busy)', buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256], registers: [registry] }),
   uploads: new client.Counter({ name: 'parley_uploads_total', help: 'Files uploaded', registers: [registry] }),
   uploadBytes: new client.Counter({ name: 'parley_upload_bytes_total', help: 'Bytes uploaded', registers: [registry] }),
   logins: new client.Counter({ name: 'parley_logins_total', help: 'Login attempts by result', labelNames: ['result'], registers: [registry] }),

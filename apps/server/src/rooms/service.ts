@@ -67,20 +67,19 @@ export class RoomsService {
   }
 
   private async invalidateMembership(roomId: string, userId: string): Promise<void> {
-    await this.infra.cache.del(`member:${roomId}:${userId}`, `unread:${roomId}:${userId}`);
+    await this.infra.cache.del(`member:${roomId}:${userId}`);
   }
 
   // ---- unread counts ---------------------------------------------------------------------
 
-  /** Bumps the room's unread generation: every member's cached count for it becomes unreachable at once. */
-  async invalidateUnread(roomId: string): Promise<void> {
-    await this.infra.cache.incr(`ugen:${roomId}`);
-  }
-
+  /**
+   * Unread count of a member. Every change to a room's messages (new, edited, deleted, reacted)
+   * takes the room's next seq, so (lastReadSeq, headSeq) identifies the answer exactly: the cache
+   * key needs no invalidation and a send costs no cache write.
+   */
   async unread(roomId: string, userId: string, lastReadSeq: number, headSeq: number): Promise<number> {
     if (lastReadSeq >= headSeq) return 0;
-    const gen = (await this.infra.cache.get(`ugen:${roomId}`)) ?? '0';
-    return cached(this.infra.cache, 'unread', `unread:${roomId}:${gen}:${userId}:${lastReadSeq}`, UNREAD_TTL_MS, () => this.repo.unread(roomId, userId, lastReadSeq));
+    return cached(this.infra.cache, 'unread', `unread:${roomId}:${userId}:${lastReadSeq}:${headSeq}`, UNREAD_TTL_MS, () => this.repo.unread(roomId, userId, lastReadSeq));
   }
 
   private async present(row: RoomWithMembership, userId: string): Promise<Room> {
