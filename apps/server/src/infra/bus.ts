@@ -81,10 +81,15 @@ export class RedisBus extends LocalBus {
     private readonly prefix: string,
   ) {
     super();
-    sub.on('message', (channel: string, message: string) => {
-      const bar = message.indexOf('|');
-      if (bar < 0 || message.slice(0, bar) === this.instanceId) return;
-      this.deliver(channel.slice(this.prefix.length), message.slice(bar + 1));
+    // Raw buffers: this replica's own messages come back from Redis too (one per event it
+    // publishes) and are recognised by their id prefix without being decoded.
+    const own = Buffer.from(`${this.instanceId}|`);
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (message.length < own.length || own.equals(message.subarray(0, own.length))) return;
+      const text = message.toString();
+      const bar = text.indexOf('|');
+      if (bar < 0) return;
+      this.deliver(channel.toString().slice(this.prefix.length), text.slice(bar + 1));
     });
   }
 

@@ -10,6 +10,7 @@ import { toAppError } from '../http/errors.js';
 import { AppError } from '../http/problem.js';
 import { metrics } from '../observability/metrics.js';
 import { decodeEvent, roomChannel, userChannel } from './events.js';
+import { textFrame } from './frame.js';
 import { parseClientFrame } from './validate.js';
 import { recordSpanError, withSpan } from '../observability/span.js';
 import { reportError } from '../observability/report.js';
@@ -19,12 +20,10 @@ const MAX_INVALID_FRAMES = 20;
 const TYPING_MIN_INTERVAL_MS = 1000;
 
 interface RoomState {
-  /** While the initial sync is being sent, live events wait here so they arrive after it. */
-  pending: (string | Buffer)[] | null;
+  /** While the initial sync is being sent, live events (as frames) wait here so they arrive after it. */
+  pending: Buffer[] | null;
 }
 
-/** Send options for a pre-encoded frame: a Buffer still goes out as a text frame. */
-const TEXT = { binary: false } as const;
 
 /**
  * Write coalescing. Every frame is a syscall of its own (a header and a payload in one writev),
@@ -75,22 +74,37 @@ class Connection {
   constructor(readonly ws: WebSocket, private readonly maxBuffered: number, private readonly onSlow: (c: Connection) => void) {}
 
   /**
-   * Writes a pre-serialised frame; a peer that stopped reading is disconnected, not buffered without bound.
-   * Fan-out passes one UTF-8 Buffer for all recipients: ws would otherwise encode the string again per socket.
+   * The socket to write to now, or null: closed, or a peer that stopped reading, which is
+   * disconnected instead of buffered without bound. Checked at the first frame of a turn, before
+   * corking: what is buffered then is what the peer has not read from earlier turns, not what this
+   * turn is about to write in one go (WriteCoalescer).
    */
-  sendRaw(json: string | Buffer): boolean {
-    if (this.closed) return false;
+  private writable(): Socket | null {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return null;
     const socket = socketOf(this.ws);
-    // Checked at the first frame of a turn, before corking: what is buffered then is what the peer
-    // has not read from earlier turns, not what this turn is about to write in one go.
+    if (!socket) return null;
     if (!this.corked) {
       if (this.ws.bufferedAmount > this.maxBuffered) {
         this.onSlow(this);
-        return false;
+        return null;
       }
-      if (socket) coalescer.add(this, socket);
+      coalescer.add(this, socket);
     }
-    this.ws.send(json, TEXT);
+    return socket;
+  }
+
+  /** Writes a pre-serialised frame. */
+  sendRaw(json: string): boolean {
+    if (!this.writable()) return false;
+    this.ws.send(json);
+    return true;
+  }
+
+  /** Writes a frame built once for all recipients (frame.ts); ws sends synchronously, so frames never interleave. */
+  sendFrame(frame: Buffer): boolean {
+    const socket = this.writable();
+    if (!socket) return false;
+    socket.write(frame);
     return true;
   }
 
@@ -359,7 +373,7 @@ export class Gateway {
       } finally {
         const held = state.pending ?? [];
         state.pending = null;
-        for (const json of held) conn.sendRaw(json);
+        for (const frame of held) conn.sendFrame(frame);
       }
     }
     conn.send({ type: 'subscribed', rooms: subscribed });
@@ -389,12 +403,12 @@ export class Gateway {
     const set = this.roomMembers.get(roomId);
     if (!set) return;
     const event = decodeEvent(payload);
-    const data = set.size > 1 ? Buffer.from(event.json) : event.json; // encoded once, written to every socket
+    const frame = textFrame(event.json); // encoded and framed once, written to every socket
     let sent = 0;
     for (const conn of set) {
       const state = conn.rooms.get(roomId);
-      if (state?.pending) state.pending.push(data);
-      else if (conn.sendRaw(data)) sent++;
+      if (state?.pending) state.pending.push(frame);
+      else if (conn.sendFrame(frame)) sent++;
     }
     if (sent) metrics.wsFramesOut.inc({ type: event.type }, sent);
     if (event.type === 'message.created' && sent) metrics.wsDeliveryLatency.observe(Math.max(0, Date.now() - event.committedAt) / 1000);
