@@ -47,7 +47,7 @@ const log = (...a) => console.log(`[bench ${new Date().toISOString().slice(11, 1
 
 const CLIENTS = quick ? 100 : 1000;
 const ROOMS = quick ? 5 : 50;
-const RATES = quick ? [100, 300] : [50, 100, 250, 500, 1000, 1500, 2000, 3000, 4000, 5000, 6500, 8000];
+const RATES = quick ? [100, 300] : [50, 100, 250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000, 6500, 8000];
 const STEP_MS = quick ? 2000 : 5000;
 const DRAIN_MS = quick ? 2000 : 3000;
 const IDLE_CONNS = quick ? 500 : 10_000;

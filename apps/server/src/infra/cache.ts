@@ -9,6 +9,8 @@ import { metrics } from '../observability/metrics.js';
  */
 export interface Cache {
   get(key: string): Promise<string | null>;
+  /** Several keys in one round trip; a Redis error reads as all misses. */
+  getMany(keys: string[]): Promise<(string | null)[]>;
   /** Stores a value. A failed write is swallowed (it only costs a later miss) unless `required`. */
   set(key: string, value: string, ttlMs: number, options?: { required?: boolean }): Promise<void>;
   del(...keys: string[]): Promise<void>;
@@ -28,6 +30,10 @@ export class MemoryCache implements Cache {
       return null;
     }
     return entry.value;
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    return Promise.all(keys.map((key) => this.get(key)));
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
@@ -59,6 +65,15 @@ export class RedisCache implements Cache {
       return await this.redis.get(this.prefix + key);
     } catch {
       return null;
+    }
+  }
+
+  async getMany(keys: string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    try {
+      return await this.redis.mget(keys.map((k) => this.prefix + k));
+    } catch {
+      return keys.map(() => null);
     }
   }
 

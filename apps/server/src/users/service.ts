@@ -1,6 +1,7 @@
 import type { User } from '@parley/protocol';
 import type { Infra } from '../context.js';
 import { cached } from '../infra/cache.js';
+import { metrics } from '../observability/metrics.js';
 import { notFound } from '../http/problem.js';
 import { UsersRepository } from './repository.js';
 import { presentUser } from './presenter.js';
@@ -23,10 +24,35 @@ export class UsersService {
     return user;
   }
 
+  /**
+   * Profiles of many users (a page of messages): one cache round trip (MGET) for all of them, and
+   * one query for the misses, instead of a lookup per author.
+   */
   async profiles(ids: string[]): Promise<Map<string, User>> {
     const unique = [...new Set(ids)];
     const result = new Map<string, User>();
-    await Promise.all(unique.map(async (id) => result.set(id, await this.profile(id))));
+    const hits = await this.infra.cache.getMany(unique.map((id) => `user:${id}`));
+    const missing: string[] = [];
+    unique.forEach((id, i) => {
+      const hit = hits[i];
+      const user = hit ? (JSON.parse(hit) as User | null) : null;
+      if (user) result.set(id, user);
+      else missing.push(id);
+    });
+    metrics.cacheRequests.inc({ cache: 'user', result: 'hit' }, unique.length - missing.length);
+    if (missing.length) {
+      metrics.cacheRequests.inc({ cache: 'user', result: 'miss' }, missing.length);
+      const rows = await this.repo.byIds(missing);
+      await Promise.all(
+        rows.map((row) => {
+          const user = presentUser(row);
+          result.set(row.id, user);
+          return this.infra.cache.set(`user:${row.id}`, JSON.stringify(user), PROFILE_TTL_MS);
+        }),
+      );
+      const unknown = missing.find((id) => !result.has(id));
+      if (unknown) throw notFound('No such user');
+    }
     return result;
   }
 
