@@ -155,6 +155,7 @@ export default defineConfig({
             { text: 'ADR 0105: secrets management', link: '/adr/0105-secrets-management' },
             { text: 'ADR 0106: network policy model', link: '/adr/0106-network-policy-model' },
             { text: 'ADR 0107: Redis deployment', link: '/adr/0107-redis-deployment' },
+            { text: 'ADR 0108: Group commit', link: '/adr/0108-group-commit' },
           ],
         },
       ],
