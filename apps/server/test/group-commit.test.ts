@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { GroupCommit, takeBatch } from '../src/messages/group-commit.js';
 import { ArchivedRoomError, MessagesRepository, type PlainMessage } from '../src/messages/repository.js';
@@ -115,6 +116,19 @@ describe.each(backends())('group commit on %s', (backendName) => {
     const page = await ctx.users.alice.api.get(`/api/v1/rooms/${live}/messages?limit=50`);
     expect(page.body.items.map((m: { seq: number; body: string }) => [m.seq, m.body])).toEqual(good.map((m, i) => [i + 1, m.body]));
     expect(page.body.headSeq).toBe(5);
+  });
+
+  it('keeps working when a migration adds a column while the server runs (prepared statements name their columns)', async () => {
+    const [roomId] = await roomsWithMembers(1);
+    const commit = new GroupCommit(new MessagesRepository(ctx.server.database));
+    const msg = (body: string) => ({ id: randomUUID(), roomId: roomId!, authorId: ctx.users.alice.id, body, clientKey: randomUUID() });
+    // Prepare both statements on every pool connection: single inserts in parallel, then a batch.
+    await Promise.all([1, 2, 3, 4].map((i) => new MessagesRepository(ctx.server.database).insert({ ...msg(`single ${i}`), parentId: null, attachmentIds: [] })));
+    await Promise.all([1, 2, 3].map((i) => commit.insert(msg(`batch ${i}`))));
+    // An expand-only migration, as a rollout runs it while older servers keep serving.
+    await sql`ALTER TABLE messages ADD COLUMN expand_test text`.execute(ctx.server.database.db);
+    const after = await Promise.all([...[1, 2, 3].map((i) => commit.insert(msg(`after ${i}`))), new MessagesRepository(ctx.server.database).insert({ ...msg('after single'), parentId: null, attachmentIds: [] })]);
+    expect(after.map((row) => row?.seq).sort((a, b) => a! - b!)).toEqual([8, 9, 10, 11]);
   });
 
   it('commits a batch that mixes new messages and retries of committed ones without a gap', async () => {

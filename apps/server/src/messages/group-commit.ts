@@ -53,6 +53,9 @@ export class GroupCommit {
     this.committing = true;
     try {
       await this.commit(batch);
+    } catch (err) {
+      // commit() settles every message itself; this only guards against a bug leaving one hanging.
+      for (const p of batch) p.reject(err);
     } finally {
       this.committing = false;
       this.schedule();

@@ -17,12 +17,19 @@ export class ArchivedRoomError extends Error {}
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
+/**
+ * The columns of MessageRow, named: a prepared statement must not return `*`, or a migration that
+ * adds a column (expand-only, while older servers still run) would make PostgreSQL refuse the
+ * cached plan ("cached plan must not change result type") on every connection of those servers.
+ */
+const MESSAGE_COLUMNS = 'id, room_id, seq, version_seq, author_id, body, parent_id, client_key, reply_count, created_at, edited_at, deleted_at';
+
 /** One plain message: the room's next seq is taken in the same statement (see insert()). */
 const INSERT_ONE = `
   WITH s AS (UPDATE rooms SET last_seq = last_seq + 1 WHERE id = $2 AND archived_at IS NULL RETURNING last_seq)
   INSERT INTO messages (id, room_id, seq, version_seq, author_id, body, parent_id, client_key)
   SELECT $1, $2, s.last_seq, s.last_seq, $3, $4, NULL, $5 FROM s
-  RETURNING *`;
+  RETURNING ${MESSAGE_COLUMNS}`;
 
 /** Many plain messages as one JSON parameter (see insertBatch()). */
 const INSERT_BATCH = `
@@ -44,7 +51,7 @@ const INSERT_BATCH = `
   INSERT INTO messages (id, room_id, seq, version_seq, author_id, body, parent_id, client_key)
   SELECT f.id, f.room_id, b.base + f.rn, b.base + f.rn, f.author_id, f.body, NULL, f.client_key
   FROM fresh f JOIN bumped b ON b.id = f.room_id
-  RETURNING *`;
+  RETURNING ${MESSAGE_COLUMNS}`;
 
 export class MessagesRepository {
   private readonly db: Kysely<DB>;
