@@ -3,7 +3,7 @@
 #   docker build -f deploy/docker/web.Dockerfile -t parley/web .
 # Base images are build arguments whose defaults are the official tags (renovate.json pins digests).
 ARG NODE_IMAGE=node:24-bookworm-slim
-ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.29-bookworm
+ARG NGINX_IMAGE=nginxinc/nginx-unprivileged:1.29-alpine
 
 # ---------------------------------------------------------------------------------------------
 # deps: manifests only, so a source change does not reinstall; npm cache in a BuildKit cache mount.
@@ -55,6 +55,7 @@ COPY --chown=0:0 deploy/docker/nginx/upstream.conf /etc/nginx/conf.d/00-upstream
 COPY --chown=0:0 deploy/docker/nginx/security-headers.conf /etc/nginx/snippets/parley-security-headers.conf
 COPY --chown=0:0 deploy/docker/nginx/proxy.conf /etc/nginx/snippets/parley-proxy.conf
 COPY --chown=0:0 deploy/docker/nginx/brotli.conf /tmp/parley-brotli.conf
+COPY --chown=0:0 deploy/docker/nginx/healthcheck.sh /usr/local/bin/parley-web-health
 COPY --from=build --chown=0:0 /app/apps/web/dist /usr/share/parley/web
 # Brotli: keep brotli_static only if this nginx understands it (the official image and Debian's
 # nginx lack the module unless added); otherwise drop the .br files and serve gzip_static only.
@@ -72,10 +73,11 @@ RUN set -eu; \
     fi; \
     cp /etc/nginx/snippets/parley-brotli.conf "$probe/snippets/parley-brotli.conf"; \
     nginx -t -c "$probe/nginx.conf"; \
-    rm -rf "$probe" /tmp/parley-brotli.conf /tmp/nginx.pid /tmp/*_temp
+    rm -rf "$probe" /tmp/parley-brotli.conf /tmp/nginx.pid /tmp/*_temp; \
+    chmod 0755 /usr/local/bin/parley-web-health
 USER 101
 EXPOSE 8080
 STOPSIGNAL SIGQUIT
-# No curl/wget needed: bash's /dev/tcp asks nginx's own /nginx-health.
+# Asks nginx's own /nginx-health with what the base has: busybox wget (Alpine) or bash (Debian).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /nginx-health HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '"]
+    CMD ["/usr/local/bin/parley-web-health"]

@@ -2,8 +2,8 @@
 // `nginx -t`, then a live instance in front of a tiny Node upstream, checking caching, SPA
 // fallback, precompression, proxying (HTTP and WebSocket) and the security headers on every
 // kind of response.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -187,6 +187,24 @@ describe.skipIf(skip)('web nginx configuration', () => {
     wss?.close();
     await new Promise((r) => (upstream ? upstream.close(r) : r(undefined)));
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the image health probe down both of its paths (wget as on Alpine, bash as on Debian), and fails when nginx does not answer', async () => {
+    const script = join(root, 'deploy/docker/nginx/healthcheck.sh');
+    // A PATH without wget, as in a Debian-based nginx image: the probe falls back to bash.
+    const bashOnly = mkdtempSync(join(tmpdir(), 'parley-probe-'));
+    for (const tool of ['bash', 'head', 'grep']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bashOnly, tool));
+    const probe = (port: number, path: string) => spawnSync('/bin/sh', [script], { env: { PATH: path, PARLEY_WEB_HEALTH_PORT: String(port) }, timeout: 10_000 }).status;
+    const closed = await freePort();
+    try {
+      expect(execFileSync('sh', ['-c', 'command -v wget'], { encoding: 'utf8' }).trim()).not.toBe(''); // the wget path is really taken
+      expect(probe(nginxPort, process.env.PATH ?? '/usr/bin:/bin')).toBe(0);
+      expect(probe(nginxPort, bashOnly)).toBe(0);
+      expect(probe(closed, process.env.PATH ?? '/usr/bin:/bin')).not.toBe(0);
+      expect(probe(closed, bashOnly)).not.toBe(0);
+    } finally {
+      rmSync(bashOnly, { recursive: true, force: true });
+    }
   });
 
   it('passes nginx -t (real files, upstream pointed at loopback)', () => {
