@@ -107,3 +107,29 @@ export async function cached<T>(cache: Cache, name: string, key: string, ttlMs: 
   await cache.set(key, JSON.stringify(value ?? null), ttlMs);
   return value;
 }
+
+/**
+ * cached() for many keys: one round trip (getMany) for all the lookups, and one call of
+ * `loadMissing` for the misses, which returns a value (or null) per missing index, in order.
+ * Counted and stored exactly as cached() does, so the two read and write the same entries.
+ */
+export async function cachedMany<T>(cache: Cache, name: string, keys: string[], ttlMs: number, loadMissing: (missing: number[]) => Promise<(T | null)[]>): Promise<(T | null)[]> {
+  const hits = await cache.getMany(keys);
+  const values: (T | null)[] = new Array(keys.length).fill(null);
+  const missing: number[] = [];
+  hits.forEach((hit, i) => {
+    if (hit === null) missing.push(i);
+    else values[i] = JSON.parse(hit) as T | null;
+  });
+  if (keys.length > missing.length) metrics.cacheRequests.inc({ cache: name, result: 'hit' }, keys.length - missing.length);
+  if (missing.length === 0) return values;
+  metrics.cacheRequests.inc({ cache: name, result: 'miss' }, missing.length);
+  const loaded = await loadMissing(missing);
+  await Promise.all(
+    missing.map((index, j) => {
+      values[index] = loaded[j] ?? null;
+      return cache.set(keys[index]!, JSON.stringify(values[index]), ttlMs);
+    }),
+  );
+  return values;
+}

@@ -1,12 +1,13 @@
 import type { User } from '@parley/protocol';
 import type { Infra } from '../context.js';
-import { cached } from '../infra/cache.js';
-import { metrics } from '../observability/metrics.js';
+import { cached, cachedMany } from '../infra/cache.js';
 import { notFound } from '../http/problem.js';
 import { UsersRepository } from './repository.js';
 import { presentUser } from './presenter.js';
 
 const PROFILE_TTL_MS = 10 * 60_000;
+/** One cache entry per profile, shared by profile(), profiles() and invalidate(). */
+const profileKey = (id: string) => `user:${id}`;
 
 export class UsersService {
   readonly repo: UsersRepository;
@@ -16,7 +17,7 @@ export class UsersService {
 
   /** Profile by id, cached (profiles change rarely; invalidated by invalidate()). */
   async profile(id: string): Promise<User> {
-    const user = await cached(this.infra.cache, 'user', `user:${id}`, PROFILE_TTL_MS, async () => {
+    const user = await cached(this.infra.cache, 'user', profileKey(id), PROFILE_TTL_MS, async () => {
       const row = await this.repo.byId(id);
       return row ? presentUser(row) : null;
     });
@@ -30,34 +31,22 @@ export class UsersService {
    */
   async profiles(ids: string[]): Promise<Map<string, User>> {
     const unique = [...new Set(ids)];
-    const result = new Map<string, User>();
-    const hits = await this.infra.cache.getMany(unique.map((id) => `user:${id}`));
-    const missing: string[] = [];
-    unique.forEach((id, i) => {
-      const hit = hits[i];
-      const user = hit ? (JSON.parse(hit) as User | null) : null;
-      if (user) result.set(id, user);
-      else missing.push(id);
+    const users = await cachedMany(this.infra.cache, 'user', unique.map(profileKey), PROFILE_TTL_MS, async (missing) => {
+      const rows = await this.repo.byIds(missing.map((i) => unique[i]!));
+      const found = new Map(rows.map((row) => [row.id, presentUser(row)]));
+      return missing.map((i) => found.get(unique[i]!) ?? null);
     });
-    metrics.cacheRequests.inc({ cache: 'user', result: 'hit' }, unique.length - missing.length);
-    if (missing.length) {
-      metrics.cacheRequests.inc({ cache: 'user', result: 'miss' }, missing.length);
-      const rows = await this.repo.byIds(missing);
-      await Promise.all(
-        rows.map((row) => {
-          const user = presentUser(row);
-          result.set(row.id, user);
-          return this.infra.cache.set(`user:${row.id}`, JSON.stringify(user), PROFILE_TTL_MS);
-        }),
-      );
-      const unknown = missing.find((id) => !result.has(id));
-      if (unknown) throw notFound('No such user');
-    }
+    const result = new Map<string, User>();
+    unique.forEach((id, i) => {
+      const user = users[i];
+      if (!user) throw notFound('No such user');
+      result.set(id, user);
+    });
     return result;
   }
 
   invalidate(id: string): Promise<void> {
-    return this.infra.cache.del(`user:${id}`);
+    return this.infra.cache.del(profileKey(id));
   }
 
   async search(query: string | undefined, limit = 20): Promise<User[]> {
